@@ -1,0 +1,44 @@
+# Foley notebooks. Every target creates the virtual environment (.venv) first if needed.
+#   make reproduce   batch-run every notebook (quick profile) -> runs/<timestamp>/report.md
+#   make test        unit tests, notebook lint, nbval over every notebook, runner test
+#   make lab         open JupyterLab on notebooks/
+#   make notebooks   re-execute notebooks/py/*.py into notebooks/*.ipynb (committed outputs)
+#   make bench       synthetic-world and loader throughput table
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+PROFILE ?= quick
+ARGS   ?=
+
+.PHONY: venv reproduce test unit lab notebooks bench clean
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 10), "Python 3.10+ is needed, found " + sys.version.split()[0]'
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev,lab]"
+	$(PY) -m ipykernel install --sys-prefix --name python3 >/dev/null
+	touch $@
+
+reproduce: venv
+	$(PY) -m foley_nb_utils.reproduce --profile $(PROFILE) $(ARGS)
+
+test: venv
+	$(PY) -m pytest $(ARGS)
+
+unit: venv
+	$(PY) -m pytest -m "not notebooks" $(ARGS)
+
+lab: venv
+	$(VENV)/bin/jupyter lab notebooks/
+
+notebooks: venv
+	$(PY) tools/build_notebooks.py $(ARGS)
+
+bench: venv
+	$(PY) -m foley_nb_utils.bench $(ARGS)
+
+clean:
+	rm -rf $(VENV) runs data/cache

@@ -1,0 +1,42 @@
+"""foley_nb_utils — the helper package of the Foley notebooks.
+
+Modules mirror the curriculum (each public function's docstring names the notebook that
+teaches it):
+
+=============  ==================================================================
+``repro``      profiles, seeds, devices, paths, the setup banner (00)
+``papers``     the 19 surveyed papers and the notebook map (00)
+``results``    ``record`` / ``claim``: measured results, JSON sidecar per run (00)
+``display``    plots, compact audio/video players, tables, ``show_source`` (01)
+``audio``      I/O, resampling, log-mel, ERB cochleagram, inversion, onsets (01)
+``video``      PyAV decoding/encoding, spacetime images, frame differences (01)
+``train``      ``fit`` / ``fit_gan`` with checkpoint-if-present (02)
+``synth``      the procedural audio-visual world (03)
+``datasets``   loaders for the survey's dataset layouts + feature caches (03)
+``reproduce``  the papermill batch runner (``python -m foley_nb_utils.reproduce``)
+=============  ==================================================================
+
+``import foley_nb_utils as fnu`` then ``fnu.audio.log_mel(...)``; submodules load on first
+use so that importing the package stays fast. ``fnu.record`` and ``fnu.claim`` are shortcuts
+to :mod:`foley_nb_utils.results`.
+"""
+from __future__ import annotations
+
+import importlib
+
+__version__ = "0.1.0"
+
+_SUBMODULES = ("audio", "bench", "datasets", "display", "metrics", "methods", "nn", "papers",
+               "repro", "reproduce", "results", "synth", "train", "video", "widgets")
+
+
+def __getattr__(name: str):
+    if name in _SUBMODULES:
+        return importlib.import_module(f"{__name__}.{name}")
+    if name in ("record", "claim"):
+        return getattr(importlib.import_module(f"{__name__}.results"), name)
+    raise AttributeError(f"module 'foley_nb_utils' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted([*globals(), *_SUBMODULES, "record", "claim"])

@@ -1,0 +1,124 @@
+"""Notebook lint: every notebook follows the series template and stays small.
+
+Checks (DESIGN.md section 2 and 7): the committed ``.ipynb`` matches its ``notebooks/py``
+source; template order; exactly one ``parameters`` cell holding only literal assignments of the
+shared parameters; no empty cells; executed with outputs and no errors; ≤ 1.5 MB; no saved
+widget state; audio only through ``fnu.display``; listed in the README and the series map.
+"""
+from __future__ import annotations
+
+import ast
+import json
+import re
+from pathlib import Path
+
+import jupytext
+import pytest
+
+from foley_nb_utils import papers
+
+ROOT = Path(__file__).resolve().parent.parent
+NB_DIR = ROOT / "notebooks"
+NOTEBOOKS = sorted(NB_DIR.glob("[0-9][0-9]_*.ipynb"))
+SHARED_PARAMS = {"PROFILE", "SEED", "DEVICE", "DATA_DIR", "OUT_DIR"}
+MAX_BYTES = 1_500_000
+
+
+def _load(path: Path) -> dict:
+    return json.loads(path.read_text())
+
+
+def _src(cell) -> str:
+    s = cell["source"]
+    return "".join(s) if isinstance(s, list) else s
+
+
+def _first(cells, pred) -> int:
+    for i, c in enumerate(cells):
+        if pred(c):
+            return i
+    return -1
+
+
+def test_there_are_notebooks():
+    assert len(NOTEBOOKS) >= 2, "expected at least the two opening notebooks"
+
+
+def test_every_source_has_a_notebook_and_back():
+    srcs = {p.stem for p in (NB_DIR / "py").glob("*.py")}
+    nbs = {p.stem for p in NOTEBOOKS}
+    assert srcs == nbs, f"sources without notebook: {srcs - nbs}; notebooks without source: {nbs - srcs}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+class TestNotebook:
+    def test_matches_its_source(self, path):
+        src = jupytext.read(NB_DIR / "py" / f"{path.stem}.py")
+        nb = _load(path)
+        a = [(c.cell_type, c.source.strip()) for c in src.cells]
+        b = [(c["cell_type"], _src(c).strip()) for c in nb["cells"]]
+        assert a == b, f"{path.name} differs from notebooks/py/{path.stem}.py: run `make notebooks ARGS='--only {path.stem[:2]}'`"
+
+    def test_size_and_widget_state(self, path):
+        assert path.stat().st_size <= MAX_BYTES, f"{path.name} is {path.stat().st_size / 1e6:.2f} MB"
+        assert "widgets" not in _load(path).get("metadata", {}), f"{path.name} carries saved widget state"
+
+    def test_no_empty_cells(self, path):
+        empty = [i for i, c in enumerate(_load(path)["cells"]) if not _src(c).strip()]
+        assert not empty, f"empty cells at {empty}"
+
+    def test_executed_without_errors(self, path):
+        code = [c for c in _load(path)["cells"] if c["cell_type"] == "code"]
+        assert code and all(c.get("execution_count") for c in code), "notebook not fully executed"
+        errors = [o for c in code for o in c.get("outputs", []) if o.get("output_type") == "error"]
+        assert not errors, f"error outputs: {[e.get('ename') for e in errors]}"
+
+    def test_template_order(self, path):
+        cells = _load(path)["cells"]
+        stem = path.stem
+        info = papers.notebook(stem)
+        first = _src(cells[0])
+        assert cells[0]["cell_type"] == "markdown" and first.startswith(f"# {stem[:2]} · "), \
+            "first cell must be the title '# NN · Title'"
+        md = lambda pat: _first(cells, lambda c: c["cell_type"] == "markdown" and re.search(pat, _src(c), re.M))
+        code = lambda pat: _first(cells, lambda c: c["cell_type"] == "code" and re.search(pat, _src(c), re.M))
+        params = [i for i, c in enumerate(cells) if "parameters" in c.get("metadata", {}).get("tags", [])]
+        assert len(params) == 1, f"need exactly one 'parameters' cell, found {len(params)}"
+        order = {
+            "learning objectives": md(r"^## Learning objectives"),
+            "parameters": params[0],
+            "setup": code(r"fnu\.repro\.setup\("),
+            "exercises": md(r"^## Exercises"),
+            "summary": md(r"^## Summary"),
+        }
+        if info.kind == "method":
+            order = {"reproduction card": md(r"^## Reproduction card"), **order}
+            order["reproduction results"] = md(r"^## Reproduction results")
+            order = {k: order[k] for k in ["reproduction card", "learning objectives", "parameters", "setup",
+                                           "reproduction results", "exercises", "summary"]}
+        missing = [k for k, v in order.items() if v < 0]
+        assert not missing, f"missing template sections: {missing}"
+        pos = list(order.values())
+        assert pos == sorted(pos), f"template sections out of order: {order}"
+
+    def test_parameters_cell(self, path):
+        cell = next(c for c in _load(path)["cells"] if "parameters" in c.get("metadata", {}).get("tags", []))
+        tree = ast.parse(_src(cell))
+        names = set()
+        for node in tree.body:
+            assert isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name), \
+                "the parameters cell holds only NAME = value lines (derived values go in the next cell)"
+            ast.literal_eval(node.value)  # literals only, so papermill overrides behave
+            names.add(node.targets[0].id)
+        assert SHARED_PARAMS <= names, f"missing parameters: {SHARED_PARAMS - names}"
+
+    def test_sound_goes_through_the_package(self, path):
+        for c in _load(path)["cells"]:
+            if c["cell_type"] == "code":
+                assert "display.Audio(" not in _src(c) and "import Audio" not in _src(c), \
+                    "use fnu.display.play/players (compact, clipped) instead of IPython Audio"
+
+    def test_listed_in_readme_and_map(self, path):
+        readme = (ROOT / "README.md").read_text()
+        assert f"notebooks/{path.name}" in readme, f"{path.name} missing from the README's notebook table"
+        papers.notebook(path.stem)

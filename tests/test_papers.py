@@ -1,0 +1,49 @@
+from __future__ import annotations
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import pytest
+
+from foley_nb_utils import papers
+
+
+def test_nineteen_papers_in_survey_order_and_years():
+    refs = [p.ref for p in papers.PAPERS]
+    assert refs == list(range(1, 20))
+    years = [p.year for p in papers.PAPERS]
+    assert years == sorted(years), "papers are listed in order of year"
+
+
+def test_notebooks_numbered_and_unique():
+    stems = [n.stem for n in papers.NOTEBOOKS]
+    assert len(stems) == len(set(stems))
+    assert [int(s[:2]) for s in stems] == list(range(len(stems)))
+    # every method notebook's year is the paper's year
+    for n in papers.NOTEBOOKS:
+        if n.kind == "method":
+            assert n.stem.split("_")[1] == str(papers.paper(n.paper).year)
+
+
+def test_lookups_and_budgets():
+    assert papers.paper(6).short == "POCAN"
+    assert papers.paper("10_2018_pocan").ref == 6
+    with pytest.raises(KeyError):
+        papers.paper(42)
+    assert papers.time_budget_s("00_welcome") == 30
+    assert papers.time_budget_s("05_2016_visually_indicated_sounds") == 60
+    assert papers.time_budget_s("05_2016_visually_indicated_sounds", "full") == 900
+
+
+def test_family_groups_follow_the_papers_not_the_survey():
+    assert papers.family_group(papers.paper(6).family) != "GAN"  # POCAN is not a GAN
+    assert papers.family_group(papers.paper(19).family) == "diffusion"
+    assert papers.family_group(papers.paper(16).family) == "autoregressive / tokens"
+
+
+def test_timeline_draws_every_paper():
+    ax = papers.timeline(highlight=1)
+    labels = [t.get_text() for t in ax.texts]
+    assert len(labels) == 19 and any(l.startswith("[1] ") for l in labels)
+    assert sum(1 for t in ax.texts if t.get_color() == "tab:red") == 1

@@ -1,0 +1,114 @@
+from __future__ import annotations
+
+import pytest
+import torch
+from torch import nn
+
+from foley_nb_utils import train
+
+
+def _regression_data(seed=0, n=256):
+    g = torch.Generator().manual_seed(seed)
+    x = torch.randn(n, 3, generator=g)
+    y = x @ torch.tensor([[1.5], [-2.0], [0.5]]) + 0.3
+    return [(x[i:i + 32], y[i:i + 32]) for i in range(0, n, 32)]
+
+
+def _mse(model, batch):
+    x, y = batch
+    return nn.functional.mse_loss(model(x), y)
+
+
+def test_fit_learns_a_linear_map(tmp_path):
+    torch.manual_seed(0)
+    model = nn.Linear(3, 1)
+    data = _regression_data()
+    hist = train.fit(model, data, _mse, steps=300, lr=0.05, progress=False, val_data=data[:2], val_every=100)
+    assert len(hist["loss"]) == 300
+    assert hist["loss"][-1] < 0.01 * hist["loss"][0]
+    assert hist["val_step"] == [100, 200, 300] and hist["val_loss"][-1] < 1e-2
+    assert torch.allclose(model.weight, torch.tensor([[1.5, -2.0, 0.5]]), atol=0.05)
+
+
+def test_checkpoint_reused_only_for_the_same_config(tmp_path, monkeypatch):
+    monkeypatch.setenv("FOLEY_CACHE_DIR", str(tmp_path))
+    data = _regression_data()
+    torch.manual_seed(0)
+    m1 = nn.Linear(3, 1)
+    h1 = train.fit(m1, data, _mse, steps=50, lr=0.05, name="lin", config={"seed": 0}, progress=False)
+    assert not h1.loaded
+    files = list((tmp_path / "checkpoints").glob("lin-*.pt"))
+    assert len(files) == 1
+    m2 = nn.Linear(3, 1)
+    h2 = train.fit(m2, data, _mse, steps=50, lr=0.05, name="lin", config={"seed": 0}, progress=False)
+    assert h2.loaded and h2["loss"] == h1["loss"]
+    assert torch.equal(m1.weight, m2.weight)
+    # a different config or a different architecture trains anew
+    h3 = train.fit(nn.Linear(3, 1), data, _mse, steps=50, lr=0.05, name="lin", config={"seed": 1}, progress=False)
+    h4 = train.fit(nn.Sequential(nn.Linear(3, 1)), data, _mse, steps=50, lr=0.05, name="lin",
+                   config={"seed": 0}, progress=False)
+    assert not h3.loaded and not h4.loaded
+    assert len(list((tmp_path / "checkpoints").glob("lin-*.pt"))) == 3
+    assert not list((tmp_path / "checkpoints").glob("*.tmp"))
+
+
+def test_corrupt_checkpoint_is_a_clear_error(tmp_path):
+    bad = tmp_path / "x.pt"
+    bad.write_bytes(b"not a checkpoint")
+    with pytest.raises(ValueError, match="x.pt"):
+        train.load_checkpoint(bad)
+    with pytest.raises(FileNotFoundError):
+        train.load_checkpoint(tmp_path / "missing.pt")
+
+
+def test_checkpoint_loads_with_weights_only(tmp_path):
+    p = train.save_checkpoint(tmp_path / "a.pt", {"model": nn.Linear(2, 2).state_dict(), "history": {"loss": [1.0]}})
+    state = torch.load(p, weights_only=True)
+    assert state["history"]["loss"] == [1.0]
+
+
+def test_diverging_loss_raises():
+    model = nn.Linear(3, 1)
+    with pytest.raises(FloatingPointError, match="step"):
+        train.fit(model, _regression_data(), lambda m, b: m(b[0]).sum() * float("nan"), steps=3, progress=False)
+
+
+def test_callable_data_and_extra_metrics():
+    model = nn.Linear(3, 1)
+    data = _regression_data()
+
+    def loss(m, b):
+        l = _mse(m, b)
+        return l, {"rmse": l.sqrt().item()}
+
+    hist = train.fit(model, lambda s: data[s % len(data)], loss, steps=20, progress=False)
+    assert len(hist["rmse"]) == 20
+
+
+def test_fit_gan_moves_generator_towards_data(tmp_path, monkeypatch):
+    monkeypatch.setenv("FOLEY_CACHE_DIR", str(tmp_path))
+    torch.manual_seed(0)
+    G = nn.Sequential(nn.Linear(2, 16), nn.ReLU(), nn.Linear(16, 1))
+    D = nn.Sequential(nn.Linear(1, 16), nn.LeakyReLU(0.2), nn.Linear(16, 1))
+    g = torch.Generator().manual_seed(0)
+    real = [torch.randn(64, 1, generator=g) * 0.5 + 3.0 for _ in range(20)]
+    bce = nn.functional.binary_cross_entropy_with_logits
+
+    def d_loss(G, D, x):
+        z = torch.randn(len(x), 2)
+        fake = G(z).detach()
+        return bce(D(x), torch.ones(len(x), 1)) + bce(D(fake), torch.zeros(len(x), 1))
+
+    def g_loss(G, D, x):
+        return bce(D(G(torch.randn(len(x), 2))), torch.ones(len(x), 1))
+
+    before = G(torch.randn(512, 2)).mean().item()
+    hist = train.fit_gan(G, D, real, d_loss, g_loss, steps=400, lr_g=2e-3, lr_d=2e-3, progress=False,
+                         name="toygan", config={})
+    after = G(torch.randn(512, 2)).mean().item()
+    assert len(hist["d_loss"]) == 400
+    assert abs(after - 3.0) < 0.5 < abs(before - 3.0)
+    G2 = nn.Sequential(nn.Linear(2, 16), nn.ReLU(), nn.Linear(16, 1))
+    D2 = nn.Sequential(nn.Linear(1, 16), nn.LeakyReLU(0.2), nn.Linear(16, 1))
+    assert train.fit_gan(G2, D2, real, d_loss, g_loss, steps=400, lr_g=2e-3, lr_d=2e-3, progress=False,
+                         name="toygan", config={}).loaded
