@@ -26,10 +26,10 @@ reproduce: venv
 	$(PY) -m foley_nb_utils.reproduce --profile $(PROFILE) $(ARGS)
 
 test: venv
-	$(PY) -m pytest $(ARGS)
+	$(PY) -m pytest tests notebooks --nbval-lax --nbval-current-env --nbval-cell-timeout=900 $(ARGS)
 
 unit: venv
-	$(PY) -m pytest -m "not notebooks" $(ARGS)
+	$(PY) -m pytest tests -m "not notebooks" $(ARGS)
 
 lab: venv
 	$(VENV)/bin/jupyter lab notebooks/

@@ -27,7 +27,7 @@ import importlib
 __version__ = "0.1.0"
 
 _SUBMODULES = ("audio", "bench", "datasets", "display", "metrics", "methods", "nn", "papers",
-               "repro", "reproduce", "results", "synth", "train", "video", "widgets")
+               "repro", "reproduce", "results", "synth", "toy", "train", "video", "widgets")
 
 
 def __getattr__(name: str):

@@ -28,6 +28,7 @@ class Paper:
     family: str
     task: str
     notebook: str
+    survey_note: str = ""  # where the survey misdescribes the paper (empty: no known error)
 
 
 PAPERS: tuple[Paper, ...] = (
@@ -35,29 +36,35 @@ PAPERS: tuple[Paper, ...] = (
           "CNN+RNN", "CNN+LSTM regression", "video → impact sound", "05_2016_visually_indicated_sounds"),
     Paper(2, "Ambient Sound Supervision", "Ambient Sound Provides Supervision for Visual Learning",
           "Owens et al.", 2016, "ECCV", "CNN+RNN", "self-supervised CNN",
-          "sound → visual features (no generation)", "06_2016_ambient_sound_supervision"),
+          "sound → visual features (no generation)", "06_2016_ambient_sound_supervision",
+          survey_note="generates no sound or spectrogram (Table 1: 'can only generate Mel-spectrograms'): it learns visual features from sound"),
     Paper(3, "Cross-Modal", "Deep Cross-Modal Audio-Visual Generation", "Chen et al.", 2017,
           "ACM MM Workshops", "GAN", "conditional GAN", "image ↔ log-mel", "07_2017_cross_modal_gan"),
     Paper(4, "CMCGAN", "CMCGAN: A Uniform Framework for Cross-Modal Visual-Audio Mutual Generation",
-          "Hao et al.", 2018, "AAAI", "GAN", "cycle-consistent GAN", "image ↔ log-mel", "08_2018_cmcgan"),
+          "Hao et al.", 2018, "AAAI", "GAN", "cycle-consistent GAN", "image ↔ log-mel", "08_2018_cmcgan",
+          survey_note="by Hao, Zhang and Guan (not the authors of [3]); its 'pre-trained autoencoder' requirement is not in the paper"),
     Paper(5, "Visual to Sound", "Visual to Sound: Generating Natural Sound for Videos in the Wild",
           "Zhou et al.", 2018, "CVPR", "Sample RNN+GAN", "autoregressive (SampleRNN)",
-          "video → waveform", "09_2018_visual_to_sound"),
+          "video → waveform", "09_2018_visual_to_sound",
+          survey_note="trained on VEGAS (AudioSet-derived), not on Greatest Hits"),
     Paper(6, "POCAN", "Visually Indicated Sound Generation by Perceptually Optimized Classification",
           "Chen et al.", 2018, "ECCV Workshops (MULA)", "CNN+LSTM", "CNN+LSTM regression",
-          "video → spectrogram", "10_2018_pocan"),
+          "video → spectrogram", "10_2018_pocan",
+          survey_note="a CNN+LSTM classifier/regressor with a perceptual loss; the survey's text groups it with the GANs"),
     Paper(7, "VIAI", "Vision-Infused Deep Audio Inpainting", "Zhou et al.", 2019, "ICCV",
           "CNN+RNN+GAN", "conditional GAN (inpainting)", "video + partial audio → audio",
           "11_2019_vision_infused_inpainting"),
     Paper(8, "Foley Music", "Foley Music: Learning to Generate Music from Videos", "Gan et al.", 2020,
           "ECCV", "RNN+GAN", "graph encoder + Transformer", "body keypoints → MIDI",
-          "12_2020_foley_music"),
+          "12_2020_foley_music",
+          survey_note="Table 1 says RNN+GAN; the paper uses a graph encoder and a Transformer decoder of MIDI events"),
     Paper(9, "SA-CMGAN", "Spectrogram Analysis via Self-Attention for Realizing Cross-Model "
           "Visual-Audio Generation", "Tan et al.", 2020, "ICASSP", "CNN + GAN",
           "conditional GAN + self-attention", "image ↔ log-mel", "13_2020_sa_cmgan"),
     Paper(10, "Sight to Sound", "Sight to Sound: An End-to-End Approach for Visual Piano Transcription",
           "Koepke et al.", 2020, "ICASSP", "CNN+RNN", "CNN (no RNN)", "keyboard video → notes",
-          "14_2020_sight_to_sound"),
+          "14_2020_sight_to_sound",
+          survey_note="Table 1 says CNN+RNN; the paper's model has no RNN (a 3-D convolution aggregates five frames)"),
     Paper(11, "RegNet", "Generating Visually Aligned Sound from Videos", "Chen et al.", 2020,
           "IEEE TIP", "GAN", "GAN + audio regulariser", "video → spectrogram", "15_2020_regnet"),
     Paper(12, "AutoFoley", "AutoFoley: Artificial Synthesis of Synchronized Sound Tracks for Silent "
@@ -80,10 +87,12 @@ PAPERS: tuple[Paper, ...] = (
           "class-conditional GAN", "video → spectrogram", "21_2021_foleygan"),
     Paper(18, "CondFoleyGen", "Conditional Generation of Audio from Video via Foley Analogies",
           "Du et al.", 2023, "CVPR", "GAN", "VQGAN + Transformer", "video + example sound → sound",
-          "22_2023_condfoleygen"),
+          "22_2023_condfoleygen",
+          survey_note="Table 1 says GAN; the paper is a spectrogram VQGAN codebook + a Transformer prior"),
     Paper(19, "MM-Diffusion", "MM-Diffusion: Learning Multi-Modal Diffusion Models for Joint Audio and "
           "Video Generation", "Ruan et al.", 2023, "CVPR", "GAN U-net", "diffusion (coupled U-Net)",
-          "noise → video + audio", "23_2023_mm_diffusion"),
+          "noise → video + audio", "23_2023_mm_diffusion",
+          survey_note="Table 1 says 'GAN U-net'; the paper is a pure diffusion model (DDPM) with a coupled audio/video U-Net"),
 )
 
 
@@ -125,13 +134,6 @@ def notebook(stem: str) -> NotebookInfo:
         if nb.stem == stem:
             return nb
     raise KeyError(f"no notebook {stem!r} in the series map")
-
-
-def time_budget_s(stem: str, profile: str = "quick") -> float:
-    """Wall-clock budget of a notebook: primers 30 s, others 60 s (quick); 15 min (full)."""
-    if profile == "full":
-        return 900.0
-    return 30.0 if notebook(stem).kind == "primer" else 60.0
 
 
 def family_group(family: str) -> str:
@@ -180,5 +182,4 @@ def timeline(ax=None, highlight: int | None = None):
     return ax
 
 
-__all__ = ["NOTEBOOKS", "PAPERS", "NotebookInfo", "Paper", "family_group", "notebook", "paper", "time_budget_s",
-           "timeline"]
+__all__ = ["NOTEBOOKS", "PAPERS", "NotebookInfo", "Paper", "family_group", "notebook", "paper", "timeline"]

@@ -31,9 +31,8 @@ def test_lookups_and_budgets():
     assert papers.paper("10_2018_pocan").ref == 6
     with pytest.raises(KeyError):
         papers.paper(42)
-    assert papers.time_budget_s("00_welcome") == 30
-    assert papers.time_budget_s("05_2016_visually_indicated_sounds") == 60
-    assert papers.time_budget_s("05_2016_visually_indicated_sounds", "full") == 900
+    assert papers.notebook("00_welcome").kind == "primer"
+    assert papers.notebook("24_benchmark").kind == "benchmark"
 
 
 def test_family_groups_follow_the_papers_not_the_survey():
