@@ -23,8 +23,13 @@ MODES: dict[str, dict[str, list[float]]] = {
 }
 
 
-def strike_frames(hit_times: Sequence[float], *, size: int = 64, fps: float = 15, duration_s: float = 2.0) -> np.ndarray:
+def strike_frames(hit_times: Sequence[float], *, size: int = 64, fps: float = 15, duration_s: float = 2.0,
+                  bounce_s: float = 0.3) -> np.ndarray:
     """Frames of a stick falling onto a plate and bouncing up, touching it at ``hit_times``.
+
+    Like a thrown ball, the stick is fastest at contact and slows towards the top of each
+    bounce (parabolic height, apex ``bounce_s`` seconds from the contact), so the motion
+    energy of the frames peaks at each strike, as it would in a real recording.
 
     Args:
         hit_times: contact times in seconds.
@@ -40,7 +45,8 @@ def strike_frames(hit_times: Sequence[float], *, size: int = 64, fps: float = 15
     t = np.arange(int(round(duration_s * fps))) / fps
     hits = np.asarray(hit_times, dtype=float).reshape(1, -1)
     phase = np.min(np.abs(t[:, None] - hits), axis=1) if hits.size else np.full(len(t), np.inf)
-    gap = np.clip(60 * phase ** 2 * size / 16, 0, size * 0.55)  # parabolic fall and bounce
+    u = np.clip(phase / bounce_s, 0, 1)
+    gap = size * 0.55 * (1 - (1 - u) ** 2)  # height above the plate: 0 at contact, apex at bounce_s
     frames = np.full((len(t), size, size, 3), 30, np.uint8)
     plate_top = int(size * 0.7)
     frames[:, plate_top:plate_top + max(2, size // 10), size // 8:-(size // 8)] = (150, 160, 175)
