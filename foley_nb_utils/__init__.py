@@ -10,9 +10,11 @@ teaches it):
 ``display``    plots, compact audio/video players, tables, ``show_source`` (01)
 ``audio``      I/O, resampling, log-mel, ERB cochleagram, inversion, onsets (01)
 ``video``      PyAV decoding/encoding, spacetime images, frame differences (01)
+``toy``        a hand-made strike clip for the primers (00, 01)
 ``train``      ``fit`` / ``fit_gan`` with checkpoint-if-present (02)
 ``synth``      the procedural audio-visual world (03)
 ``datasets``   loaders for the survey's dataset layouts + feature caches (03)
+``atomic``     atomic file writes used by every writer in the package
 ``reproduce``  the papermill batch runner (``python -m foley_nb_utils.reproduce``)
 =============  ==================================================================
 
@@ -26,7 +28,7 @@ import importlib
 
 __version__ = "0.1.0"
 
-_SUBMODULES = ("audio", "bench", "datasets", "display", "metrics", "methods", "nn", "papers",
+_SUBMODULES = ("atomic", "audio", "bench", "datasets", "display", "metrics", "methods", "nn", "papers",
                "repro", "reproduce", "results", "synth", "toy", "train", "video", "widgets")
 
 

@@ -12,8 +12,6 @@ Notebook: 01_sound_and_vision (most of this module), 05_2016_visually_indicated_
 from __future__ import annotations
 
 import math
-import os
-import tempfile
 from pathlib import Path
 
 import librosa
@@ -21,6 +19,8 @@ import numpy as np
 import scipy.fft
 import scipy.signal
 import soundfile as sf
+
+from .atomic import atomic_path
 
 __all__ = [
     "CorruptMediaError",
@@ -98,14 +98,6 @@ def _as_mono(x, name: str = "x") -> np.ndarray:
     return a
 
 
-def _atomic_tmp(path: Path) -> Path:
-    """A fresh temporary path next to ``path`` that keeps its suffix (so formats are inferred)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=".tmp" + path.suffix, dir=path.parent)
-    os.close(fd)
-    return Path(tmp)
-
-
 # ---------------------------------------------------------------------------------------------
 # I/O and resampling
 # ---------------------------------------------------------------------------------------------
@@ -180,13 +172,8 @@ def save_audio(path, x, sr: int, subtype: str = "PCM_16") -> Path:
         raise ValueError(f"audio for {path} contains NaN or inf samples")
     if subtype.upper().startswith("PCM"):
         a = np.clip(a, -1.0, 1.0)
-    tmp = _atomic_tmp(path)
-    try:
+    with atomic_path(path) as tmp:
         sf.write(str(tmp), a.T, sr, subtype=subtype)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
     return path
 
 

@@ -29,7 +29,6 @@ from __future__ import annotations
 import argparse
 import datetime as _dt
 import html
-import importlib.util
 import json
 import os
 import platform
@@ -62,22 +61,15 @@ _RUNNER_PARAMS = {"PROFILE": "--profile", "SEED": "--seeds", "DATA_DIR": "--data
 _NOTEBOOK_RE = re.compile(r"^(\d{2})_[^.].*\.ipynb$")
 _ERROR_MARKER_TAG = "papermill-error-cell-tag"
 _INJECTED_TAG = "injected-parameters"
-_CHILD_BOOT = (
-    "import importlib.util as u, sys; "
-    "s = u.spec_from_file_location('_fnu_reproduce_child', sys.argv[1]); "
-    "m = u.module_from_spec(s); s.loader.exec_module(m); "
-    "sys.exit(m._child_main(sys.argv[2]))"
-)
+# the package's __init__ imports nothing heavy, so the child stays small and starts fast
+_CHILD_BOOT = "import sys; from foley_nb_utils.reproduce import _child_main; sys.exit(_child_main(sys.argv[1]))"
 
 
 def _results():
-    """The sibling module ``results`` (imported by path when not run as a package)."""
-    if __package__:
-        return importlib.import_module(".results", __package__)
-    spec = importlib.util.spec_from_file_location("_fnu_results", Path(__file__).with_name("results.py"))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    """The results module (imported lazily: the CLI's --help should not need it)."""
+    from . import results
+
+    return results
 
 
 # ------------------------------------------------------------------ selection
@@ -312,7 +304,7 @@ def _run_one(
         "timeout": timeout,
         "result": str(result_file),
     }
-    cmd = [sys.executable, "-c", _CHILD_BOOT, str(Path(__file__).resolve()), json.dumps(spec)]
+    cmd = [sys.executable, "-c", _CHILD_BOOT, json.dumps(spec)]
     start = time.perf_counter()
     with open(log, "wb") as log_file:
         proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log_file, stderr=subprocess.STDOUT, cwd=run_dir)

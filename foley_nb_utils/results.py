@@ -35,12 +35,12 @@ import datetime as _dt
 import html
 import json
 import math
-import os
-import secrets
 import sys
 import warnings
 from pathlib import Path
 from typing import Any, TypeVar
+
+from .atomic import write_text
 
 __all__ = [
     "FORMAT",
@@ -92,38 +92,11 @@ _warned = False
 
 
 def atomic_write_text(path: str | Path, text: str) -> Path:
-    """Write ``text`` (UTF-8) to ``path`` atomically.
-
-    The text goes to a temporary file in the same folder, which then replaces
-    ``path`` with ``os.replace``: a reader sees the old file or the new one,
-    never half of one, and a crash leaves no partial file behind.
-
-    Args:
-        path: destination file; its folder must exist.
-        text: the whole new content.
-
-    Returns:
-        ``path`` as a :class:`~pathlib.Path`.
+    """Write ``text`` (UTF-8) to ``path`` atomically (see :mod:`foley_nb_utils.atomic`).
 
     Notebook: 00_welcome
     """
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
-    # os.open (not mkstemp) so the file gets the usual umask-based permissions
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as f:
-            f.write(text)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
-    return path
+    return write_text(path, text)
 
 
 def _write() -> None:

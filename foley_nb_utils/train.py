@@ -10,8 +10,6 @@ Notebook: 02_building_blocks
 """
 from __future__ import annotations
 
-import os
-import tempfile
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -20,6 +18,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from .atomic import atomic_path
 from .repro import cache_dir, config_hash
 
 Batch = Any
@@ -45,15 +44,8 @@ def checkpoint_path(name: str, config: dict, *models: nn.Module, folder: str | P
 def save_checkpoint(path: str | Path, payload: dict) -> Path:
     """Write ``payload`` (state dicts, history of floats) atomically to ``path``."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    os.close(fd)
-    try:
+    with atomic_path(path) as tmp:
         torch.save(payload, tmp)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
     return path
 
 

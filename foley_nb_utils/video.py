@@ -10,8 +10,6 @@ Notebook: 01_sound_and_vision
 from __future__ import annotations
 
 import math
-import os
-import tempfile
 import warnings
 from dataclasses import dataclass
 from fractions import Fraction
@@ -20,6 +18,7 @@ from pathlib import Path
 import av
 import numpy as np
 
+from .atomic import atomic_path
 from .audio import CorruptMediaError, _check_sr, resample
 
 __all__ = [
@@ -413,12 +412,7 @@ def write_video(
             raise ValueError(f"audio for {path} contains NaN or inf samples")
         samples = np.clip(samples, -1.0, 1.0)
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    suffix = ".tmp" + (path.suffix or ".mp4")
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=suffix, dir=path.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
-    try:
+    with atomic_path(path) as tmp:
         with av.open(str(tmp), mode="w", format=_container_format(path)) as container:
             if "libx264" in av.codecs_available:
                 vs = container.add_stream("libx264", rate=rate)
@@ -445,10 +439,6 @@ def write_video(
                 aframe.pts = 0
                 container.mux(ast.encode(aframe))
                 container.mux(ast.encode(None))
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
     return path
 
 

@@ -129,13 +129,15 @@ def test_rewrite_is_atomic_old_file_survives_a_failed_write(tmp_path, monkeypatc
     before = path.read_bytes()
 
     replaced = []
-    real_replace = results.os.replace
+    from foley_nb_utils import atomic
+
+    real_replace = atomic.os.replace
 
     def failing_replace(src, dst):
         replaced.append((Path(src), Path(dst)))
         raise OSError("disk full (simulated)")
 
-    monkeypatch.setattr(results.os, "replace", failing_replace)
+    monkeypatch.setattr(atomic.os, "replace", failing_replace)
     with pytest.raises(OSError, match="disk full"):
         results.record("b", 2)
     # the write went through a temporary file in the same folder, now removed
@@ -143,7 +145,7 @@ def test_rewrite_is_atomic_old_file_survives_a_failed_write(tmp_path, monkeypatc
     assert path.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["results.json"]
 
-    monkeypatch.setattr(results.os, "replace", real_replace)
+    monkeypatch.setattr(atomic.os, "replace", real_replace)
     results.record("c", 3)
     assert set(results.load(path)["values"]) == {"a", "b", "c"}
 

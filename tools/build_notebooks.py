@@ -11,15 +11,15 @@ Usage: ``python tools/build_notebooks.py [--only 00,01] [--no-execute]``
 from __future__ import annotations
 
 import argparse
-import os
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 import jupytext
 import nbformat
 from nbclient import NotebookClient
+
+from foley_nb_utils.atomic import write_text
 
 ROOT = Path(__file__).resolve().parent.parent
 NB_DIR = ROOT / "notebooks"
@@ -38,17 +38,6 @@ def to_notebook(src: Path) -> nbformat.NotebookNode:
     return nb
 
 
-def write_atomic(nb: nbformat.NotebookNode, path: Path) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.stem, suffix=".ipynb.tmp")
-    os.close(fd)
-    try:
-        nbformat.write(nb, tmp)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-
-
 def build(src: Path, execute: bool = True, timeout: int = 1800) -> float:
     nb = to_notebook(src)
     t0 = time.time()
@@ -57,7 +46,7 @@ def build(src: Path, execute: bool = True, timeout: int = 1800) -> float:
                        resources={"metadata": {"path": str(NB_DIR)}}).execute()
     nb.metadata.pop("widgets", None)
     out = NB_DIR / f"{src.stem}.ipynb"
-    write_atomic(nb, out)
+    write_text(out, nbformat.writes(nb) + "\n")
     return time.time() - t0
 
 
