@@ -26,6 +26,7 @@ PLAYER_SR = 16000
 def setup_plots() -> None:
     """Modest-resolution PNG figures (small notebooks) with readable fonts."""
     import matplotlib as mpl
+    import matplotlib.pyplot  # noqa: F401 - activates the inline backend first, which resets rcParams
 
     mpl.rcParams.update({"figure.dpi": 72, "savefig.dpi": 72, "figure.figsize": (8, 3),
                          "font.size": 9, "axes.titlesize": 10, "image.cmap": "magma",

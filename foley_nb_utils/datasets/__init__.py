@@ -28,7 +28,7 @@ import importlib
 
 from .common import CacheWarning, DatasetError
 
-_MODULES = ("aist", "class_folders", "common", "countix_av", "greatest_hits", "piano", "sub_urmp")
+_MODULES = ("stats", "aist", "class_folders", "common", "countix_av", "greatest_hits", "piano", "sub_urmp")
 
 
 def __getattr__(name: str):
