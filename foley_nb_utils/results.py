@@ -55,6 +55,7 @@ __all__ = [
     "show",
     "to_html",
     "to_text",
+    "verdicts",
 ]
 
 FORMAT = 1
@@ -327,6 +328,32 @@ def current() -> dict:
     Notebook: 00_welcome
     """
     return copy.deepcopy(_state)
+
+
+def verdicts(reasons: dict[str, str]) -> list[str]:
+    """One line per claim of this run: ✓ or ✗, and for a claim that did not hold, why we think so.
+
+    A method notebook writes its explanations before it knows the outcome (the same text serves
+    every seed), so every recorded claim needs one; a claim without an explanation, or an
+    explanation for a claim that was never recorded, is an error (a renamed claim would otherwise
+    silently lose its explanation).
+
+    Args:
+        reasons: claim name → the likely reason it may not reproduce on our data.
+
+    Returns:
+        The printed lines, in the order the claims were recorded.
+
+    Notebook: 05_2016_visually_indicated_sounds
+    """
+    claims = _state["claims"]
+    missing, unknown = sorted(set(claims) - set(reasons)), sorted(set(reasons) - set(claims))
+    if missing or unknown:
+        raise KeyError(f"verdicts: no reason given for claims {missing}; reasons for unrecorded claims {unknown}")
+    lines = [f"✓ {name}" if entry["holds"] else f"✗ {name} — likely reason: {reasons[name]}"
+             for name, entry in claims.items()]
+    print("\n".join(lines))
+    return lines
 
 
 def load(path: str | Path) -> dict:

@@ -50,6 +50,17 @@ def test_every_source_has_a_notebook_and_back():
     assert srcs == nbs, f"sources without notebook: {srcs - nbs}; notebooks without source: {nbs - srcs}"
 
 
+def test_docstrings_name_notebooks_of_the_series():
+    """Every ``Notebook: NN_name`` line in the package names a notebook of the series map, so a
+    reader can go from a function to the notebook that teaches it."""
+    stems = {nb.stem for nb in papers.NOTEBOOKS}
+    wrong = [f"{py.relative_to(ROOT)}:{i}: {m.group(1)}"
+             for py in sorted((ROOT / "foley_nb_utils").rglob("*.py"))
+             for i, line in enumerate(py.read_text().splitlines(), 1)
+             for m in re.finditer(r"Notebooks?: ([0-9]{2}_[A-Za-z0-9_]+)", line) if m.group(1) not in stems]
+    assert not wrong, "docstrings name notebooks that are not in papers.NOTEBOOKS:\n" + "\n".join(wrong)
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 class TestNotebook:
     def test_matches_its_source(self, path):

@@ -292,3 +292,16 @@ def test_show_displays_html_and_text_in_ipython(tmp_path, monkeypatch):
     assert raw is True
     assert "<table" in bundle["text/html"] and "3.142" in bundle["text/html"]
     assert "3.142" in bundle["text/plain"] and "<table" not in bundle["text/plain"]
+
+
+def test_verdicts_explain_every_failed_claim_and_nothing_else(tmp_path, capsys):
+    results.configure("05_x", tmp_path)
+    results.claim("holds", paper="a", ours=1, holds=True)
+    results.claim("fails", paper="b", ours=0, holds=False)
+    lines = results.verdicts({"holds": "unused", "fails": "too little data"})
+    assert lines == ["✓ holds", "✗ fails — likely reason: too little data"]
+    assert "too little data" in capsys.readouterr().out
+    with pytest.raises(KeyError, match="fails"):
+        results.verdicts({"holds": "x"})  # a claim without its reason
+    with pytest.raises(KeyError, match="renamed"):
+        results.verdicts({"holds": "x", "fails": "y", "renamed": "z"})  # a reason without its claim
