@@ -1,6 +1,6 @@
 # Foley notebooks. Every target creates the virtual environment (.venv) first if needed.
 #   make reproduce   batch-run every notebook (quick profile) -> runs/<timestamp>/report.md
-#   make test        unit tests, notebook lint, nbval over every notebook, runner test
+#   make test        unit tests, notebook lint, nbval over every notebook, runner, claims on seeds 0-2
 #   make lab         open JupyterLab on notebooks/
 #   make notebooks   re-execute notebooks/py/*.py into notebooks/*.ipynb (committed outputs)
 #   make bench       synthetic-world and loader throughput table

@@ -10,6 +10,7 @@ Notebook: 02_building_blocks
 """
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -39,6 +40,24 @@ def checkpoint_path(name: str, config: dict, *models: nn.Module, folder: str | P
     folder = Path(folder) if folder is not None else cache_dir("checkpoints")
     folder.mkdir(parents=True, exist_ok=True)
     return folder / f"{name}-{key}.pt"
+
+
+@contextlib.contextmanager
+def training_rng(config: dict, *models: nn.Module, device="cpu"):
+    """Run a training with torch's global generator seeded from what identifies the training.
+
+    Layers that draw random numbers themselves (dropout) use torch's global generator. Seeding
+    it from the training's config and architecture (the checkpoint key), and restoring it
+    afterwards, makes every training independent of what ran before it: a model trains to the
+    same weights whether the models before it were trained or loaded from the cache.
+
+    Notebook: 02_building_blocks
+    """
+    seed = int(config_hash({"config": config, "models": [_arch(m) for m in models]}, n=15), 16)
+    dev = torch.device(device)
+    with torch.random.fork_rng(devices=[dev] if dev.type == "cuda" else []):
+        torch.manual_seed(seed)
+        yield
 
 
 def save_checkpoint(path: str | Path, payload: dict) -> Path:
@@ -163,9 +182,19 @@ def fit(model: nn.Module, data: Iterable[Batch] | Callable[[int], Batch], loss_f
         hist.loaded = True
         model.eval()
         return hist
+    with training_rng(full_config, model, device=device):
+        hist = _fit_loop(model, data, loss_fn, hist, steps=steps, lr=lr, weight_decay=weight_decay,
+                         clip_grad=clip_grad, optimizer=optimizer, val_data=val_data, val_every=val_every,
+                         device=device, bar=_progress(steps, desc or name or "training", progress))
+    if ckpt is not None:
+        save_checkpoint(ckpt, {"model": model.state_dict(), "history": dict(hist)})
+    return hist
+
+
+def _fit_loop(model, data, loss_fn, hist, *, steps, lr, weight_decay, clip_grad, optimizer, val_data, val_every,
+              device, bar) -> History:
     opt = optimizer or torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
     t0 = time.time()
-    bar = _progress(steps, desc or name or "training", progress)
     model.train()
     for step, batch in enumerate(_batches(data, steps)):
         batch = _to_device(batch, device)
@@ -195,8 +224,6 @@ def fit(model: nn.Module, data: Iterable[Batch] | Callable[[int], Batch], loss_f
         hist.setdefault("val_step", []).append(steps)
     hist.seconds = time.time() - t0
     model.eval()
-    if ckpt is not None:
-        save_checkpoint(ckpt, {"model": model.state_dict(), "history": dict(hist)})
     return hist
 
 
@@ -250,10 +277,21 @@ def fit_gan(generator: nn.Module, discriminator: nn.Module, data: Iterable[Batch
         generator.eval()
         discriminator.eval()
         return hist
+    with training_rng(full_config, generator, discriminator, device=device):
+        hist = _gan_loop(generator, discriminator, data, d_loss_fn, g_loss_fn, hist, steps=steps, lr_g=lr_g,
+                         lr_d=lr_d, betas=betas, d_steps=d_steps, device=device, clip_grad=clip_grad,
+                         bar=_progress(steps, desc or name or "GAN training", progress), callback=callback)
+    if ckpt is not None:
+        save_checkpoint(ckpt, {"generator": generator.state_dict(),
+                               "discriminator": discriminator.state_dict(), "history": dict(hist)})
+    return hist
+
+
+def _gan_loop(generator, discriminator, data, d_loss_fn, g_loss_fn, hist, *, steps, lr_g, lr_d, betas, d_steps,
+              device, clip_grad, bar, callback) -> History:
     opt_g = torch.optim.Adam(generator.parameters(), lr=lr_g, betas=betas)
     opt_d = torch.optim.Adam(discriminator.parameters(), lr=lr_d, betas=betas)
     t0 = time.time()
-    bar = _progress(steps, desc or name or "GAN training", progress)
     generator.train()
     discriminator.train()
     batches = _batches(data, steps * d_steps)
@@ -288,9 +326,6 @@ def fit_gan(generator: nn.Module, discriminator: nn.Module, data: Iterable[Batch
     hist.seconds = time.time() - t0
     generator.eval()
     discriminator.eval()
-    if ckpt is not None:
-        save_checkpoint(ckpt, {"generator": generator.state_dict(),
-                               "discriminator": discriminator.state_dict(), "history": dict(hist)})
     return hist
 
 
@@ -323,4 +358,4 @@ def plot_history(hist: History, keys: Iterable[str] = ("loss",), *, ax=None, smo
 
 
 __all__ = ["History", "checkpoint_path", "evaluate", "fit", "fit_gan", "load_checkpoint",
-           "plot_history", "save_checkpoint"]
+           "plot_history", "save_checkpoint", "training_rng"]

@@ -36,8 +36,8 @@ CLAIMS: dict[str, dict[str, bool | None]] = {
     "05_2016_visually_indicated_sounds": {
         "motion input beats RGB only for timing (onset AP)": True,
         "predicted sound carries the material far above chance": None,
-        "the LSTM beats a per-frame regressor (no RNN)": False,
-        "ranking real > full > no RNN > random impact sound": False,
+        "the LSTM beats a per-frame regressor (no RNN)": None,
+        "ranking real > full > no RNN > random impact sound": None,
         "example-based beats parametric synthesis, most for hard materials": None,
     },
     "06_2016_ambient_sound_supervision": {
@@ -46,6 +46,10 @@ CLAIMS: dict[str, dict[str, bool | None]] = {
         "texture statistics are a better target than clusters of the plain spectrum": True,
     },
 }
+
+#: Measured overruns of the 60 s budget (kernel start included, from an empty cache, on the shared
+#: 2-core machine): each is an open item of its issue, written here so that it cannot grow unnoticed.
+OVER_BUDGET_S: dict[str, float] = {}
 
 
 @pytest.fixture(scope="module")
@@ -81,7 +85,8 @@ def test_every_run_succeeds_within_budget(summary, stem):
         assert run["status"] == "ok", f"{stem} seed {run.get('seed')}: {run['error']}"
         if run["peak_mb"] is not None:
             assert run["peak_mb"] <= reproduce.MEMORY_BUDGET_MB, f"{stem}: peak {run['peak_mb']} MB"
-        assert run["wall_s"] <= TIME_LIMIT_S, f"{stem} seed {run.get('seed')}: {run['wall_s']:.0f} s"
+        limit = OVER_BUDGET_S.get(stem, TIME_LIMIT_S)
+        assert run["wall_s"] <= limit, f"{stem} seed {run.get('seed')}: {run['wall_s']:.0f} s > {limit:.0f} s"
 
 
 @pytest.mark.parametrize("stem", list(CLAIMS))

@@ -112,3 +112,36 @@ def test_fit_gan_moves_generator_towards_data(tmp_path, monkeypatch):
     D2 = nn.Sequential(nn.Linear(1, 16), nn.LeakyReLU(0.2), nn.Linear(16, 1))
     assert train.fit_gan(G2, D2, real, d_loss, g_loss, steps=400, lr_g=2e-3, lr_d=2e-3, progress=False,
                          name="toygan", config={}).loaded
+
+
+def _dropout_net(seed: int) -> nn.Module:
+    torch.manual_seed(seed)
+    return nn.Sequential(nn.Linear(4, 16), nn.ReLU(), nn.Dropout(0.5), nn.Linear(16, 1))
+
+
+def _train_dropout_net(seed: int, config: dict) -> nn.Module:
+    net = _dropout_net(seed)
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(64, 4, generator=g)
+    train.fit(net, lambda s: (x, x.sum(1, keepdim=True)), lambda m, b: (m(b[0]) - b[1]).pow(2).mean(),
+              steps=20, lr=1e-2, config=config, progress=False)
+    return net
+
+
+def test_dropout_is_independent_of_what_ran_before_and_restores_the_global_generator():
+    """A model trains to the same weights whether or not other code drew random numbers before
+    (a model loaded from the cache instead of trained draws none), and training leaves the
+    caller's global generator where it was."""
+    a = _train_dropout_net(1, {"run": "a"})
+    torch.manual_seed(123)
+    torch.rand(1000)  # what an earlier training (say, with dropout) would have consumed
+    b = _train_dropout_net(1, {"run": "a"})
+    assert all(torch.equal(p, q) for p, q in zip(a.state_dict().values(), b.state_dict().values()))
+    c = _train_dropout_net(1, {"run": "c"})  # another training: another dropout stream
+    assert not all(torch.equal(p, q) for p, q in zip(a.state_dict().values(), c.state_dict().values()))
+    layer = nn.Linear(1, 1)
+    torch.manual_seed(7)
+    before = torch.random.get_rng_state()
+    with train.training_rng({"x": 1}, layer):
+        torch.rand(10)
+    assert torch.equal(torch.random.get_rng_state(), before)
