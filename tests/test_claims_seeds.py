@@ -45,11 +45,25 @@ CLAIMS: dict[str, dict[str, bool | None]] = {
         "they approach but stay below label-supervised features": None,
         "texture statistics are a better target than clusters of the plain spectrum": True,
     },
+    "07_2017_cross_modal_gan": {
+        "log-mel is the best audio encoding for the classifier": None,
+        "the log matters: LMS far above the mel spectrogram without log (MS)": True,
+        "S2I-C images are recognised far above chance": True,
+        "I2S is much harder than S2I": False,
+    },
+    "08_2018_cmcgan": {
+        "CMCGAN beats [3] in S2I": False,
+        "CMCGAN beats [3] in I2S": None,
+        "removing the cycle loss hurts": None,
+    },
 }
 
 #: Measured overruns of the 60 s budget (kernel start included, from an empty cache, on the shared
 #: 2-core machine): each is an open item of its issue, written here so that it cannot grow unnoticed.
-OVER_BUDGET_S: dict[str, float] = {}
+OVER_BUDGET_S: dict[str, float] = {
+    "07_2017_cross_modal_gan": 130.0,  # measured 82–91 s: two judges, six classifiers, two GANs
+    "08_2018_cmcgan": 110.0,  # measured 69–74 s (after 07 in the same cache)
+}
 
 
 @pytest.fixture(scope="module")

@@ -12,6 +12,11 @@ module                                      notebook and paper
 :mod:`.m06_ambient_sound_supervision`       06 · Owens et al., "Ambient Sound Provides
                                             Supervision for Visual Learning", ECCV 2016
                                             (survey [2]): sound-texture clusters as labels
+:mod:`.m07_cross_modal_gan`                 07 · Chen et al., "Deep Cross-Modal Audio-Visual
+                                            Generation", 2017 (survey [3]): audio encodings,
+                                            GAN-CLS sound → image and image → log-mel
+:mod:`.m08_cmcgan`                          08 · Hao et al., CMCGAN, AAAI 2018 (survey [4]):
+                                            common latent space, joint discriminator, cycles
 ==========================================  =================================================
 
 Modules load on first use (``fnu.methods.m05_visually_indicated_sounds``), like the package;
