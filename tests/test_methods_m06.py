@@ -173,3 +173,25 @@ def test_load_clips_sets_the_probe_label():
 def test_load_clips_reads_a_missing_folder_with_a_clear_error(tmp_path):
     with pytest.raises((FileNotFoundError, ValueError), match="nowhere"):
         m06.load_clips(10, 0, data_dir=tmp_path / "nowhere", world="scenes")
+
+
+def test_the_pipeline_runs_on_a_greatest_hits_folder(tmp_path, monkeypatch):
+    """DATA_DIR → the same pipeline: clips read from a Greatest Hits layout on disk get texture
+    targets, frames for the CNN and probe labels (the materials) as in the notebook."""
+    from foley_nb_utils import synth
+
+    monkeypatch.setenv("FOLEY_CACHE_DIR", str(tmp_path / "cache"))
+    root = synth.ensure("hits", seed=4, n=10, root=tmp_path / "greatest-hits")
+    train_b, test_b = m06.load_clips(10, 0, data_dir=root, world="hits")
+    videos = {v.name.split("_denoised")[0] for v in root.rglob("*_denoised.mp4")}
+    assert {i.split("@")[0] for i in [*train_b.ids, *test_b.ids]} <= videos  # read from the folder
+    assert len(train_b) == 8 and len(test_b) == 2
+    tex = m06.texture_vectors(train_b.audio, train_b.sr)
+    assert tex.shape[0] == 8 and np.all(np.isfinite(tex))
+    targets = m06.cluster_targets(tex, 3, np.random.default_rng(0))
+    assert targets.shape == (8,) and set(targets) <= {0, 1, 2}
+    frames, clip_of = m06.sample_frames(train_b.frames, 2, np.random.default_rng(1))
+    images = m06.frames_to_images(frames, 16, gray=True)
+    assert images.shape == (16, 1, 16, 16) and clip_of.shape == (16,)
+    probe = np.asarray(train_b.labels["probe"])
+    assert probe.shape == (8,) and (probe >= 0).any()  # the materials of the annotations
