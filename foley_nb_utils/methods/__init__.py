@@ -17,6 +17,11 @@ module                                      notebook and paper
                                             GAN-CLS sound → image and image → log-mel
 :mod:`.m08_cmcgan`                          08 · Hao et al., CMCGAN, AAAI 2018 (survey [4]):
                                             common latent space, joint discriminator, cycles
+:mod:`.m09_visual_to_sound`                09 · Zhou et al., "Visual to Sound", CVPR 2018
+                                            (survey [5]): three-tier SampleRNN conditioned on
+                                            frames, a sequence encoding or motion
+:mod:`.m10_pocan`                           10 · Chen et al., POCAN, 2018 (survey [6]): class
+                                            base + regressed residual, perceptual loss
 ==========================================  =================================================
 
 Modules load on first use (``fnu.methods.m05_visually_indicated_sounds``), like the package;
