@@ -12,7 +12,6 @@ import torch
 import torch.nn.functional as F
 
 from foley_nb_utils import audio as fa
-from foley_nb_utils import nn as fnn
 from foley_nb_utils.methods import m07_cross_modal_gan as m07
 from foley_nb_utils.synth.common import SceneBatch
 

@@ -31,7 +31,6 @@ Notebook: 09_2018_visual_to_sound
 """
 from __future__ import annotations
 
-import math
 from typing import Callable, Sequence
 
 import librosa

@@ -38,9 +38,8 @@ from . import m05_visually_indicated_sounds as m05
 EPS = 1e-3
 """Floor added to magnitudes before the log."""
 
-__all__ = ["EPS", "POCAN", "VARIANTS", "experiment", "SoundClassifier", "class_bases", "make_batches", "pocan_loss",
-           "predict",
-           "pretrain_classifier", "retrieval", "spectrograms", "to_audio"]
+__all__ = ["EPS", "POCAN", "VARIANTS", "SoundClassifier", "class_bases", "experiment", "make_batches", "pocan_loss",
+           "predict", "pretrain_classifier", "retrieval", "spectrograms", "to_audio"]
 
 
 def spectrograms(audio: np.ndarray, n_fft: int = 256, hop: int = 100, steps: int | None = None) -> np.ndarray:

@@ -539,7 +539,8 @@ else:
 #   images and a colour frame with a CNN + LSTM, trained with the robust loss $\log(\varepsilon + r^2)$.
 # - A waveform comes back by pasting the nearest real training sound at each predicted onset
 #   (example-based) or by imposing the envelopes on noise (parametric).
-# - Motion is what tells *when*: without spacetime images the model predicts almost no events.
+# - Motion is what tells *when*: the onset-AP claim compares the same model with and without
+#   spacetime images (the results table gives both).
 # - Realism is judged as in the paper, by a two-alternative "which is real?" test; the table above
 #   says which of the paper's claims held on this run.
 #
