@@ -341,3 +341,40 @@ def test_judge_lms_equals_judging_the_waveforms():
     np.testing.assert_allclose(m07.judge_lms(aud, d.lms_db()), aud.predict(d.audio, d.sr)["instrument"], atol=1e-5)
     with pytest.raises(ValueError, match="audio judge"):
         m07.judge_lms(aud, d.lms_db()[:, :32, :])
+
+
+def test_gans_side_by_side_equal_gans_one_after_the_other(one_thread):
+    """Two GAN-CLS trainings in threads (``fnu.train.side_by_side``, as ``train_variants`` runs
+    S2I-C and I2S) give bit-identical weights and tracking to the same trainings run in turn:
+    nothing in them draws from torch's global generator."""
+    from foley_nb_utils.train import side_by_side
+
+    g = torch.Generator().manual_seed(0)
+    x, y = _toy_images(64, 4, g)
+    cond = F.one_hot(y, 4).float().repeat(1, 32)
+
+    def job(seed):  # built here, in the main thread (initial weights come from the global generator)
+        G = m07.build_seeded(seed, lambda: m07.CondGenerator((3, 16, 16), base=4, depth=2))
+        D = m07.build_seeded(seed + 1, lambda: m07.CondDiscriminator((3, 16, 16), base=4, depth=2))
+
+        def train():
+            run = m07.train_cgan(G, D, x, cond, y, steps=30, batch_size=8, generator=torch.Generator().manual_seed(seed),
+                                 track=lambda G_: {"mean": float(G_.out.weight.mean())}, track_every=10)
+            return G.state_dict(), D.state_dict(), run.track
+        return train
+
+    alone = side_by_side({"a": job(1), "b": job(5)}, workers=1)
+    together = side_by_side({"a": job(1), "b": job(5)}, workers=2)
+    assert list(together) == ["a", "b"]
+    for k in ("a", "b"):
+        for sd_alone, sd_together in zip(alone[k][:2], together[k][:2]):
+            assert all(torch.equal(v, sd_together[n]) for n, v in sd_alone.items())
+        assert alone[k][2] == together[k][2]
+    assert not all(torch.equal(v, alone["b"][0][n]) for n, v in alone["a"][0].items())  # two different GANs
+
+
+def test_train_variants_rejects_unknown_variants_and_missing_encoders():
+    with pytest.raises(ValueError, match="S2I-X"):
+        m07.train_variants(("S2I-X",), {}, {}, (None, None), 0, m07.settings("quick"))
+    with pytest.raises(ValueError, match="image"):
+        m07.train_variants(("I2S",), {}, {"logmel": None}, (None, None), 0, m07.settings("quick"))

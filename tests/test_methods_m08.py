@@ -156,3 +156,5 @@ def test_settings_merge_and_validate():
         m08.settings("quick", lam_con=1.0)
     with pytest.raises(ValueError, match="variant"):
         m08.train_variant("CycleGAN", {}, {}, (None, None), 0, cfg)
+    with pytest.raises(ValueError, match="CycleGAN"):
+        m08.train_variants(("CMCGAN", "CycleGAN")[::-1], {}, {}, (None, None), 0, cfg)

@@ -145,3 +145,36 @@ def test_dropout_is_independent_of_what_ran_before_and_restores_the_global_gener
     with train.training_rng({"x": 1}, layer):
         torch.rand(10)
     assert torch.equal(torch.random.get_rng_state(), before)
+
+
+def test_side_by_side_returns_results_by_name_and_restores_the_global_generator():
+    torch.manual_seed(123)
+    want = torch.rand(3)
+    torch.manual_seed(123)
+
+    def draws_global():  # what a job must not do (dropout): its draws depend on thread timing
+        torch.manual_seed(7)
+        return torch.rand(2)
+
+    out = train.side_by_side({"x": lambda: 1, "y": draws_global, "z": lambda: "three"}, workers=2)
+    assert list(out) == ["x", "y", "z"] and out["x"] == 1 and out["z"] == "three"
+    assert torch.equal(torch.rand(3), want)  # the global generator is as before the jobs
+
+
+def test_side_by_side_names_the_failing_job_and_rejects_bad_workers():
+    def broken():
+        raise ValueError("no data")
+
+    with pytest.raises(RuntimeError, match="'second'.*no data"):
+        train.side_by_side({"first": lambda: 1, "second": broken}, workers=2)
+    with pytest.raises(ValueError, match="workers"):
+        train.side_by_side({"a": lambda: 1}, workers=0)
+
+
+def test_side_by_side_runs_in_turn_when_operations_use_several_threads(monkeypatch):
+    import threading
+
+    names = []
+    monkeypatch.setattr(torch, "get_num_threads", lambda: 4)
+    train.side_by_side({k: (lambda: names.append(threading.current_thread().name)) for k in "ab"})
+    assert names == [threading.main_thread().name] * 2

@@ -77,6 +77,7 @@ __all__ = [
     "build_seeded",
     "classifier_features",
     "conditions",
+    "run_jobs",
     "run_key",
     "encoder_inputs",
     "db_range",
@@ -100,6 +101,8 @@ __all__ = [
     "train_classifier",
     "train_encoder",
     "train_variant",
+    "train_variants",
+    "variant_job",
     "wrong_class_index",
 ]
 
@@ -123,7 +126,7 @@ TOP_DB = 80.0
 #: Sizes per profile: clips per split, optimiser steps, batch size, tracking interval.
 SETTINGS: dict[str, dict[str, Any]] = {
     "quick": dict(profile="quick", n_train=520, n_val=104, n_test=208, clf_steps=120, clf_batch=16, clf_lr=3e-3,
-                  enc_steps=250, enc_batch=32, gan_steps=400, batch=32, track_every=50, base=8, depth=3, lr_g=1e-3,
+                  enc_steps=250, enc_batch=32, gan_steps=400, batch=16, track_every=50, base=8, depth=3, lr_g=1e-3,
                   lr_d=2e-3),
     "full": dict(profile="full", n_train=10400, n_val=1040, n_test=2600, clf_steps=1000, clf_batch=64,
                  clf_lr=3e-3, enc_steps=3000, enc_batch=64, gan_steps=6000, batch=64, track_every=250, base=32,
@@ -1221,6 +1224,20 @@ def train_variant(variant: str, data: dict[str, PairData], encoder: nn.Module, j
 
     Notebook: 07_2017_cross_modal_gan
     """
+    return variant_job(variant, data, encoder, judges_, seed, cfg, device, progress)()
+
+
+def variant_job(variant: str, data: dict[str, PairData], encoder: nn.Module, judges_: tuple, seed: int,
+                cfg: dict, device="cpu", progress: bool = False) -> Callable[[], tuple[GanRun, dict[str, float]]]:
+    """Build what :func:`train_variant` trains (conditions, G and D) and return the training
+    as a function without arguments (``train_variant`` calls it at once; :func:`train_variants`
+    runs several side by side).
+
+    Building draws the layers' initial weights from torch's global generator, so it happens
+    here, in the caller's thread; the returned training draws only from its own generators.
+
+    Notebook: 07_2017_cross_modal_gan
+    """
     if variant not in VARIANTS:
         raise ValueError(f"unknown variant {variant!r}; choose one of {tuple(VARIANTS)}")
     direction, kind, mismatch = VARIANTS[variant]
@@ -1246,11 +1263,56 @@ def train_variant(variant: str, data: dict[str, PairData], encoder: nn.Module, j
     def track(G):
         return {label: score(G, cond["val"], data["val"].labels, repro.torch_generator(seed, "m07-track"))}
 
-    run = train_cgan(gen, disc, target, cond["train"], tr.labels, steps=cfg["gan_steps"], batch_size=cfg["batch"],
-                     generator=repro.torch_generator(seed, "m07-gan", variant), mismatch=mismatch,
-                     lr_g=cfg["lr_g"], lr_d=cfg["lr_d"], track=track, track_every=cfg["track_every"],
-                     name=f"m07-{variant}", config={**run_key(seed, cfg), "variant": variant}, device=device,
-                     progress=progress)
-    acc = {p: score(run.gen, cond[p], data[p].labels, repro.torch_generator(seed, "m07-eval", p))
-           for p in ("train", "test")}
-    return run, acc
+    def train() -> tuple[GanRun, dict[str, float]]:
+        run = train_cgan(gen, disc, target, cond["train"], tr.labels, steps=cfg["gan_steps"],
+                         batch_size=cfg["batch"], generator=repro.torch_generator(seed, "m07-gan", variant),
+                         mismatch=mismatch, lr_g=cfg["lr_g"], lr_d=cfg["lr_d"], track=track,
+                         track_every=cfg["track_every"], name=f"m07-{variant}",
+                         config={**run_key(seed, cfg), "variant": variant}, device=device, progress=progress)
+        acc = {p: score(run.gen, cond[p], data[p].labels, repro.torch_generator(seed, "m07-eval", p))
+               for p in ("train", "test")}
+        return run, acc
+
+    return train
+
+
+def train_variants(variants: Sequence[str], data: dict[str, PairData], encoders: dict[str, nn.Module],
+                   judges_: tuple, seed: int, cfg: dict, device="cpu",
+                   progress: bool = False) -> tuple[dict[str, GanRun], dict[str, dict[str, float]]]:
+    """:func:`train_variant` for several of the paper's models, side by side on a multi-core CPU.
+
+    The networks are built one after the other (:func:`variant_job`). Their trainings are
+    independent and draw noise, batches and mismatched pairs from their own generators, so
+    ``fnu.train.side_by_side`` runs them at the same time, one thread each, to the same weights
+    as one after the other (``tests/test_methods_m07.py`` checks this).
+
+    Args:
+        variants: names from :data:`VARIANTS`, e.g. ``("S2I-C", "I2S")``.
+        encoders: condition encoder per kind (``VARIANTS[v][1]``: ``"logmel"``, ``"image"``, …).
+        data, judges_, seed, cfg, device, progress: as for :func:`train_variant`.
+
+    Returns:
+        ``(runs, accuracies)``: dicts keyed by variant.
+
+    Notebook: 07_2017_cross_modal_gan
+    """
+    unknown = [v for v in variants if v not in VARIANTS]
+    if unknown:
+        raise ValueError(f"unknown variant(s) {unknown}; choose from {tuple(VARIANTS)}")
+    missing = sorted({VARIANTS[v][1] for v in variants} - set(encoders))
+    if missing:
+        raise ValueError(f"no encoder for {missing}; train them with train_encoder first")
+    return run_jobs({v: variant_job(v, data, encoders[VARIANTS[v][1]], judges_, seed, cfg, device, progress)
+                     for v in variants})
+
+
+def run_jobs(jobs: dict[str, Callable[[], tuple[GanRun, Any]]]) -> tuple[dict[str, GanRun], dict[str, Any]]:
+    """Run built trainings (:func:`variant_job`, ``m08.variant_job``) side by side
+    (``fnu.train.side_by_side``) and split their ``(run, accuracies)`` results into two dicts.
+
+    Notebook: 07_2017_cross_modal_gan
+    """
+    from ..train import side_by_side
+
+    out = side_by_side(jobs)
+    return {v: r[0] for v, r in out.items()}, {v: r[1] for v, r in out.items()}

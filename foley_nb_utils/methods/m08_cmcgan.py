@@ -54,14 +54,18 @@ __all__ = [
     "ClassCode",
     "PairDiscriminator",
     "SETTINGS",
+    "VARIANTS",
     "consistency_loss",
     "joint_d_loss",
     "joint_g_loss",
     "pretrain_autoencoders",
+    "pretrained_model",
     "settings",
     "train_cmcgan",
     "train_variant",
+    "train_variants",
     "translate",
+    "variant_job",
 ]
 
 #: Sizes per profile (data sizes and the [3] baselines come from :data:`m07.SETTINGS`).
@@ -393,6 +397,35 @@ def _scores(model: CMCGAN, d: m07.PairData, judges_: tuple, db, generator: torch
     return {"S2I": m07.image_accuracy(img_j, v, d.labels), "I2S": m07.lms_accuracy(aud_j, a, db, d.labels)}
 
 
+VARIANTS = ("CMCGAN", "no cycle")
+"""CMCGAN and its ablation without the consistency (cycle) loss."""
+
+
+def _run_key(seed: int, cfg: dict) -> dict:
+    return {**m07.run_key(seed, cfg), **{k: cfg[k] for k in SETTINGS["quick"]}}
+
+
+def pretrained_model(data: dict[str, m07.PairData], encoders: dict[str, nn.Module], seed: int, cfg: dict,
+                     device="cpu", progress: bool = False) -> CMCGAN:
+    """A new :class:`CMCGAN` (copies of notebook 07's classifiers as encoders) after the
+    auto-encoder pre-training (:func:`pretrain_autoencoders`; trained once, then loaded from the
+    cache, so both variants start from the same weights).
+
+    Notebook: 08_2018_cmcgan
+    """
+    import copy
+
+    tr = data["train"]
+    shapes = dict(img_shape=tuple(tr.images.shape[1:]), lms_shape=tuple(tr.lms.shape[1:]))
+    model = m07.build_seeded(m07._seed_of(seed, "m08-init", "G"), lambda: CMCGAN(
+        ClassCode(copy.deepcopy(encoders["image"])), ClassCode(copy.deepcopy(encoders["logmel"])),
+        code_dim=len(tr.classes), base=cfg["cmc_base"], depth=cfg["cmc_depth"], **shapes))
+    pretrain_autoencoders(model, tr.images, tr.lms, steps=cfg["pretrain_steps"], batch_size=cfg["cmc_batch"],
+                          lr=cfg["pretrain_lr"], generator=repro.torch_generator(seed, "m08-pretrain"), name="m08-pretrain",
+                          config={**_run_key(seed, cfg), "kind": "pretrain"}, device=device, progress=progress)
+    return model
+
+
 def train_variant(variant: str, data: dict[str, m07.PairData], encoders: dict[str, nn.Module], judges_: tuple,
                   seed: int, cfg: dict, device="cpu", progress: bool = False) -> tuple[m07.GanRun, dict[str, dict[str, float]]]:
     """Train CMCGAN (``"CMCGAN"``) or its ablation without the consistency loss (``"no cycle"``).
@@ -410,19 +443,23 @@ def train_variant(variant: str, data: dict[str, m07.PairData], encoders: dict[st
 
     Notebook: 08_2018_cmcgan
     """
-    import copy
+    return variant_job(variant, data, encoders, judges_, seed, cfg, device, progress)()
 
-    if variant not in ("CMCGAN", "no cycle"):
-        raise ValueError(f"unknown variant {variant!r}; choose 'CMCGAN' or 'no cycle'")
+
+def variant_job(variant: str, data: dict[str, m07.PairData], encoders: dict[str, nn.Module], judges_: tuple,
+                seed: int, cfg: dict, device="cpu", progress: bool = False):
+    """Build what :func:`train_variant` trains (the pre-trained CMCGAN and the discriminator, in
+    the caller's thread: initial weights come from torch's global generator) and return the
+    adversarial training as a function without arguments.
+
+    Notebook: 08_2018_cmcgan
+    """
+    if variant not in VARIANTS:
+        raise ValueError(f"unknown variant {variant!r}; choose one of {VARIANTS}")
     tr = data["train"]
-    key = {**m07.run_key(seed, cfg), **{k: cfg[k] for k in SETTINGS["quick"]}}
+    key = _run_key(seed, cfg)
     shapes = dict(img_shape=tuple(tr.images.shape[1:]), lms_shape=tuple(tr.lms.shape[1:]))
-    model = m07.build_seeded(m07._seed_of(seed, "m08-init", "G"), lambda: CMCGAN(
-        ClassCode(copy.deepcopy(encoders["image"])), ClassCode(copy.deepcopy(encoders["logmel"])),
-        code_dim=len(tr.classes), base=cfg["cmc_base"], depth=cfg["cmc_depth"], **shapes))
-    pretrain_autoencoders(model, tr.images, tr.lms, steps=cfg["pretrain_steps"], batch_size=cfg["cmc_batch"],
-                          lr=cfg["pretrain_lr"], generator=repro.torch_generator(seed, "m08-pretrain"), name="m08-pretrain",
-                          config={**key, "kind": "pretrain"}, device=device, progress=progress)
+    model = pretrained_model(data, encoders, seed, cfg, device, progress)
     disc = m07.build_seeded(m07._seed_of(seed, "m08-init", "D"),  # [3]'s discriminator sizes
                             lambda: PairDiscriminator(**shapes, base=cfg["base"], depth=cfg["depth"]))
 
@@ -430,11 +467,31 @@ def train_variant(variant: str, data: dict[str, m07.PairData], encoders: dict[st
         return _scores(G, data["val"], judges_, tr.db_range, repro.torch_generator(seed, "m08-track"))
 
     lam = cfg["lam_cons"] if variant == "CMCGAN" else 0.0
-    run = train_cmcgan(model, disc, tr, steps=cfg["cmc_steps"], batch_size=cfg["cmc_batch"],
-                       generator=repro.torch_generator(seed, "m08-gan", variant), lam_cons=lam,
-                       lr_g=cfg["cmc_lr_g"], lr_d=cfg["cmc_lr_d"], track=track, track_every=cfg["track_every"],
-                       name=f"m08-{variant.replace(' ', '-')}", config={**key, "variant": variant},
-                       device=device, progress=progress)
-    acc = {p: _scores(run.gen, data[p], judges_, tr.db_range, repro.torch_generator(seed, "m08-eval", p))
-           for p in ("train", "test")}
-    return run, acc
+
+    def train() -> tuple[m07.GanRun, dict[str, dict[str, float]]]:
+        run = train_cmcgan(model, disc, tr, steps=cfg["cmc_steps"], batch_size=cfg["cmc_batch"],
+                           generator=repro.torch_generator(seed, "m08-gan", variant), lam_cons=lam,
+                           lr_g=cfg["cmc_lr_g"], lr_d=cfg["cmc_lr_d"], track=track, track_every=cfg["track_every"],
+                           name=f"m08-{variant.replace(' ', '-')}", config={**key, "variant": variant},
+                           device=device, progress=progress)
+        acc = {p: _scores(run.gen, data[p], judges_, tr.db_range, repro.torch_generator(seed, "m08-eval", p))
+               for p in ("train", "test")}
+        return run, acc
+
+    return train
+
+
+def train_variants(variants: Sequence[str], data: dict[str, m07.PairData], encoders: dict[str, nn.Module],
+                   judges_: tuple, seed: int, cfg: dict, device="cpu",
+                   progress: bool = False) -> tuple[dict[str, m07.GanRun], dict[str, dict[str, dict[str, float]]]]:
+    """:func:`train_variant` for several variants: the shared pre-training once and the networks
+    one after the other (:func:`variant_job`), then the adversarial trainings side by side
+    (``fnu.train.side_by_side``: no layer of CMCGAN draws from torch's global generator while it
+    trains, so the weights are those of one-after-the-other runs).
+
+    Returns:
+        ``(runs, accuracies)``: dicts keyed by variant.
+
+    Notebook: 08_2018_cmcgan
+    """
+    return m07.run_jobs({v: variant_job(v, data, encoders, judges_, seed, cfg, device, progress) for v in variants})

@@ -98,10 +98,7 @@ print({k: len(v) for k, v in data.items()}, "pairs; the encoders are notebook 07
 # from its checkpoints in a second. From a clean checkout, they train here.
 
 # %%
-base_runs, base_acc = {}, {}
-for v in ("S2I-C", "I2S"):
-    base_runs[v], base_acc[v] = m07.train_variant(v, data, encoders[m07.VARIANTS[v][1]], judges, SEED, cfg,
-                                                  ctx.device)
+base_runs, base_acc = m07.train_variants(("S2I-C", "I2S"), data, encoders, judges, SEED, cfg, ctx.device)
 fnu.display.table([{"model": v, **a} for v, a in base_acc.items()], title="[3]'s models, judged accuracy")
 
 # %% [markdown]
@@ -166,9 +163,10 @@ fnu.display.show_source(m08.joint_d_loss)
 # (16 vs 8 base channels, with two upsamplings instead of three). That favours CMCGAN.
 
 # %%
-runs, acc = dict(base_runs), {}
-for v in ("CMCGAN", "no cycle"):
-    runs[v], a = m08.train_variant(v, data, encoders, judges, SEED, cfg, ctx.device)
+# one pre-training, then both adversarial trainings side by side (m08.train_variants)
+cmc_runs, cmc_acc = m08.train_variants(("CMCGAN", "no cycle"), data, encoders, judges, SEED, cfg, ctx.device)
+runs, acc = {**base_runs, **cmc_runs}, {}
+for v, a in cmc_acc.items():
     acc[v] = {d: {part: a[part][d] for part in ("train", "test")} for d in ("S2I", "I2S")}
 acc["Chen et al. [3]"] = {"S2I": base_acc["S2I-C"], "I2S": base_acc["I2S"]}
 for model, a in acc.items():
@@ -254,7 +252,7 @@ fnu.claim("removing the cycle loss hurts", paper="qualitative ablation figure (n
 # **Reading the verdicts.** Two things weigh against CMCGAN at our scale, whatever the table says
 # in a given run. The I2S comparison depends on the baseline: in the paper, [3]'s I2S was a failure
 # (11 %), while in our world [3]'s I2S is an easy direction (notebook 07 explains why), and a one-way
-# GAN trained for a few hundred steps on 32 pairs at a time is hard to beat. And CMCGAN does four decodings, two
+# GAN trained for a few hundred steps on 16 pairs at a time is hard to beat. And CMCGAN does four decodings, two
 # re-encodings and a five-pair discriminator per step: for the same CPU time it makes fewer, smaller
 # steps. [3]'s S2I-C, on the other hand, swings from seed to seed (notebook 07), so a single run's
 # S2I verdict says little; the runner's `--seeds 0,1,2` counts how often each claim holds.
