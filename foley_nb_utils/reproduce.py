@@ -259,6 +259,8 @@ def _child_main(spec_json: str) -> int:
             execution_timeout=spec["timeout"],
             progress_bar=False,
             log_output=False,
+            # the notebook's files are written by then; a graceful kernel shutdown only adds seconds
+            shutdown_kernel="immediate",
         )
     except Exception as exc:  # any failure of the notebook is reported, not raised
         error = _describe_failure(exc, spec["input"], spec["output"])
