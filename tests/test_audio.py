@@ -358,6 +358,45 @@ def test_rms_envelope_levels_and_timing():
     assert 0.1 < e[50] < 0.3  # the window centred on the step is half silent
 
 
+def _textbook_cochleagram(x, sr=SR, env_sr=90):
+    """The recipe step by step at the full rate: ERB subbands, Hilbert envelopes, polyphase
+    downsampling to env_sr, compression 0.3."""
+    import scipy.signal
+
+    env = np.abs(scipy.signal.hilbert(A.subbands(x, sr), axis=-1)).astype(np.float32)
+    frames = int(round(len(x) / sr * env_sr))
+    y = A.resample(env, sr, env_sr)
+    y = np.pad(y, ((0, 0), (0, max(0, frames - y.shape[1]))), mode="edge")[:, :frames]
+    return np.maximum(y, 0.0) ** 0.3
+
+
+def test_cochleagrams_match_the_textbook_recipe(rng):
+    clips = np.stack([_impacts([0.3, 1.1]), _impacts([0.5, 1.7], noise=0.002, rng=rng),
+                      0.05 * rng.standard_normal(2 * SR).astype(np.float32)])
+    fast = A.cochleagrams(clips, SR)
+    ref = np.stack([_textbook_cochleagram(x) for x in clips])
+    assert fast.shape == ref.shape == (3, 42, 180) and fast.dtype == np.float32
+    rel = np.linalg.norm(fast - ref) / np.linalg.norm(ref)
+    assert rel < 0.01, f"relative difference {rel:.4f}"
+    assert np.abs(fast - ref).max() < 0.05
+    assert np.abs(fast[0, :, 27:40] - ref[0, :, 27:40]).max() < 0.02  # the first hit's frames
+    np.testing.assert_array_equal(A.cochleagram(clips[1], SR), fast[1])  # one clip = one row
+
+
+def test_cochleagrams_use_the_textbook_recipe_for_awkward_lengths():
+    x = _impacts([0.2], dur=16001 / SR)  # 16001 * 90 / 16000 is not a whole number of frames
+    np.testing.assert_allclose(A.cochleagrams(x[None], SR)[0], _textbook_cochleagram(x), atol=1e-6)
+
+
+def test_cochleagrams_reject_bad_audio():
+    with pytest.raises(ValueError, match="audio must be"):
+        A.cochleagrams(np.zeros(100), SR)
+    with pytest.raises(ValueError, match="NaN"):
+        A.cochleagrams(np.full((1, 100), np.nan), SR)
+    with pytest.raises(ValueError, match="env_sr"):
+        A.cochleagrams(np.zeros((1, 100)), SR, env_sr=0)
+
+
 # ----------------------------------------------------------------------------- textures
 
 
@@ -390,6 +429,14 @@ def test_texture_statistics_dimension_and_modulation(rng):
     assert strong["std"][mid].mean() > weak["std"][mid].mean()
     with pytest.raises(ValueError, match="lack keys"):
         A.texture_vector({"mean": strong["mean"]})
+
+
+def test_texture_vectors_are_each_clips_statistics(rng):
+    clips = np.stack([_am_noise(d, rng) for d in (0.1, 0.5, 0.9)])
+    batch = A.texture_vectors(clips, SR)
+    assert batch.shape == (3, A.texture_dim()) and batch.dtype == np.float32
+    for x, v in zip(clips, batch):
+        np.testing.assert_allclose(v, A.texture_vector(A.texture_statistics(x, SR)), rtol=1e-5, atol=1e-6)
 
 
 # ----------------------------------------------------------------------------- dtypes

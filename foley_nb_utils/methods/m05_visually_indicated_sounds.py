@@ -6,9 +6,9 @@ a waveform. The pieces, in the order the notebook teaches them:
 1. **Inputs** (:func:`prepare`, :func:`video_inputs`): per video frame a *spacetime image*
    (grayscale frames t−1, t, t+1: motion), re-expressed as frame + amplified differences
    (:func:`motion_channels`), and for the whole clip its first colour frame (material, scene).
-2. **Targets** (:func:`cochleagrams`): the 42-channel ERB cochleagram at 90 Hz — the numbers of
-   :func:`foley_nb_utils.audio.cochleagram` (40 band-pass + low-pass + high-pass channels,
-   Hilbert envelopes, compression 0.3), computed for a whole batch at once.
+2. **Targets** (:func:`foley_nb_utils.audio.cochleagrams`): the 42-channel ERB cochleagram at
+   90 Hz (40 band-pass + low-pass + high-pass channels, Hilbert envelopes, compression 0.3),
+   computed for a whole batch at once.
 3. **Model** (:class:`SoundPredictor`, :class:`FrameEncoder`): CNNs on each spacetime image and on
    the colour frame, ``x_t = [φ(F_t), φ_c(I_1)]``, an LSTM, and an affine read-out of 42 values
    per 90 Hz step. Ablations: ``rnn=False`` (a per-frame regressor, :func:`train_per_frame_head`)
@@ -34,14 +34,11 @@ Notebook: 05_2016_visually_indicated_sounds
 """
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
-import scipy.fft
-import scipy.signal
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -69,7 +66,6 @@ __all__ = [
     "SoundPredictor",
     "VISData",
     "build_bank",
-    "cochleagrams",
     "envelope_onsets",
     "example_based",
     "fit_listener",
@@ -165,67 +161,6 @@ def motion_channels(spacetime: torch.Tensor, gain: float = MOTION_GAIN) -> torch
         raise ValueError(f"spacetime must be [..., 3, H, W], got shape {tuple(spacetime.shape)}")
     prev, cur, nxt = spacetime.unbind(dim=-3)
     return torch.stack([cur, gain * (cur - prev), gain * (nxt - cur)], dim=-3)
-
-
-def cochleagrams(audio: np.ndarray, sr: int, env_sr: int = ENV_SR, n_bands: int = N_BANDS,
-                 fmin: float = 20.0, fmax: float = 10000.0, compression: float = 0.3) -> np.ndarray:
-    """:func:`foley_nb_utils.audio.cochleagram` of many clips at once, about 20× faster.
-
-    Same filters (:func:`foley_nb_utils.audio.erb_filterbank`), same Hilbert envelopes, same
-    anti-aliasing filter, computed per channel for the whole batch: a channel's analytic signal
-    occupies only the bins of its filter, so it is shifted down to 0 Hz (which leaves its
-    magnitude, the envelope, unchanged) and sampled at ``m × env_sr`` Hz, just above twice
-    the filter's width, instead of at ``sr``; ``scipy.signal.resample_poly(·, 1, m)`` then
-    applies the same windowed-sinc low-pass (cut-off ``env_sr / 2``, ten output periods each
-    side) that ``audio.cochleagram`` applies at the full rate. The result matches
-    ``audio.cochleagram`` to within half a percent (``tests/test_methods_m05.py`` checks it);
-    when the clip length does not allow an integer sampling ratio, it falls back to calling
-    ``audio.cochleagram`` clip by clip.
-
-    Args:
-        audio: float ``[N, n]`` waveforms at ``sr`` Hz.
-        sr: sample rate in Hz.
-        env_sr: cochleagram rate in Hz (90 in the paper).
-        n_bands: ERB band-pass channels (40 in the paper).
-        fmin, fmax: frequency range of the filterbank in Hz.
-        compression: exponent applied to the envelopes (0.3 in the paper).
-
-    Returns:
-        float32 ``[N, n_bands + 2, round(n / sr * env_sr)]``.
-
-    Notebook: 05_2016_visually_indicated_sounds
-    """
-    a = np.asarray(audio, dtype=np.float32)
-    if a.ndim != 2 or a.shape[0] == 0 or a.shape[1] < 2:
-        raise ValueError(f"audio must be [N, n] with N >= 1 and n >= 2, got shape {a.shape}")
-    if not np.all(np.isfinite(a)):
-        raise ValueError("audio contains NaN or infinity")
-    n = a.shape[1]
-    filters, _ = _audio.erb_filterbank(n, sr, n_bands, fmin, fmax)
-    frames = max(1, int(round(n / sr * env_sr)))
-    q = int(sr) // math.gcd(n * int(env_sr), int(sr))  # rate env_sr*m needs n*env_sr*m/sr integral
-    if q > 64 or not isinstance(env_sr, (int, np.integer)):
-        return np.stack([_audio.cochleagram(x, sr, n_bands, fmin, fmax, env_sr, compression) for x in a])
-    spec = scipy.fft.rfft(a, axis=-1).astype(np.complex64)
-    one_sided = np.full(filters.shape[1], 2.0, dtype=np.float32)  # analytic signal: double f > 0
-    one_sided[0] = 1.0
-    if n % 2 == 0:
-        one_sided[-1] = 1.0
-    out = np.empty((len(a), filters.shape[0], frames), dtype=np.float32)
-    for j, h in enumerate(filters):
-        nz = np.flatnonzero(h)
-        lo, hi = int(nz[0]), int(nz[-1]) + 1
-        need = 2 * (hi - lo) + 16  # samples: |z| of a band W bins wide has most power below W
-        m = q * max(1, -(-need * int(sr) // (n * int(env_sr) * q)))
-        length = n * int(env_sr) * m // int(sr)
-        z = np.zeros((len(a), length), dtype=np.complex64)
-        z[:, :hi - lo] = spec[:, lo:hi] * (h[lo:hi] * one_sided[lo:hi])
-        env = np.abs(scipy.fft.ifft(z, axis=-1)) * (length / n)
-        y = scipy.signal.resample_poly(env, 1, m, axis=-1)
-        if y.shape[-1] < frames:
-            y = np.pad(y, ((0, 0), (0, frames - y.shape[-1])), mode="edge")
-        out[:, j] = y[:, :frames]
-    return np.maximum(out, 0.0) ** np.float32(compression)
 
 
 def hit_events(batch) -> tuple[list[np.ndarray], list[np.ndarray]]:
@@ -324,7 +259,7 @@ def prepare(batch, size: int = 32, env_sr: int = ENV_SR) -> VISData:
     k = int(round(k))
     rgb = _small_rgb(batch.frames, size)
     motion, first = _motion_of(rgb), rgb[:, 0].contiguous()
-    coch = cochleagrams(batch.audio, batch.sr, env_sr=env_sr)
+    coch = _audio.cochleagrams(batch.audio, batch.sr, env_sr=env_sr)
     steps = motion.shape[1] * k
     if coch.shape[-1] < steps:
         coch = np.pad(coch, ((0, 0), (0, 0), (0, steps - coch.shape[-1])), mode="edge")
@@ -942,7 +877,7 @@ def sync_features(audio: np.ndarray, sr: int, visible_times: list) -> np.ndarray
     Per clip: the fraction of visible events with a sound onset within 0.1 s, the number of
     onsets far (> 0.1 s) from every visible event per event, and the mean absolute time
     difference of the matched pairs (0.1 s when nothing matched). Onsets are found in the
-    clip's cochleagram (:func:`cochleagrams`, :func:`envelope_onsets`), matched with
+    clip's cochleagram (:func:`foley_nb_utils.audio.cochleagrams`, :func:`envelope_onsets`), matched with
     :func:`foley_nb_utils.metrics.match_onsets`.
 
     Args:
@@ -963,7 +898,7 @@ def sync_features(audio: np.ndarray, sr: int, visible_times: list) -> np.ndarray
         raise ValueError(f"audio must be [N, n] with one list of visible times per clip; got {a.shape} "
                          f"and {len(visible_times)} lists")
     out = np.zeros((len(a), 3))
-    for i, (c, vis) in enumerate(zip(cochleagrams(a, sr), visible_times)):
+    for i, (c, vis) in enumerate(zip(_audio.cochleagrams(a, sr), visible_times)):
         vis = np.sort(np.asarray(vis, dtype=np.float64).reshape(-1))
         t, conf = envelope_onsets(c)
         m = match_onsets(vis, t, conf, tol_s=0.1) if len(vis) else np.zeros(0, np.int64)

@@ -5,11 +5,10 @@ Mel-spectrograms"; it generates nothing). Sound is the *label*: a CNN learns to 
 single video frame, a summary of the sound around that frame, and what it learns is a visual
 representation, judged by linear probes on labels it never saw. The pieces:
 
-1. **Sound summary** (:func:`texture_vectors`): McDermott–Simoncelli texture statistics of the
-   clip's sound (subband envelope means, spreads, correlations, modulation power, loudness) —
-   a batched, fast equivalent of :func:`foley_nb_utils.audio.texture_statistics`;
-   :func:`spectrum_vectors` is the plainer alternative the paper compares (a clip's average
-   spectrum).
+1. **Sound summary** (:func:`foley_nb_utils.audio.texture_vectors`): McDermott–Simoncelli
+   texture statistics of the clip's sound (subband envelope means, spreads, correlations,
+   modulation power, loudness) for a whole batch; :func:`spectrum_vectors` is the plainer
+   alternative the paper compares (a clip's average spectrum).
 2. **Targets** (:func:`cluster_targets`, :func:`binary_targets`): k-means clusters of the
    standardised statistics (a class per clip) or the paper's binary codes (signs of the top
    principal components, one bit each).
@@ -34,7 +33,6 @@ import torch.nn.functional as F
 from torch import nn
 
 from .. import nn as _nn
-from .m05_visually_indicated_sounds import cochleagrams
 
 __all__ = [
     "FrameNet",
@@ -48,59 +46,11 @@ __all__ = [
     "probe",
     "sample_frames",
     "spectrum_vectors",
-    "texture_vectors",
     "train_frame_net",
 ]
 
-_CORR_OFFSETS = (1, 2, 3, 5)  # as foley_nb_utils.audio.TEXTURE_CORR_OFFSETS
-
 
 # ------------------------------------------------------------------------------ sound summaries
-def texture_vectors(audio: np.ndarray, sr: int, n_bands: int = 30, env_sr: int = 400, n_mod: int = 10,
-                    mod_range_hz: tuple[float, float] = (0.5, 200.0)) -> np.ndarray:
-    """Sound-texture statistics of many clips: :func:`foley_nb_utils.audio.texture_vector` in a batch.
-
-    The envelopes are the batched cochleagram (:func:`~foley_nb_utils.methods.m05_visually_indicated_sounds.cochleagrams`
-    at ``env_sr`` Hz, compression 0.3); the statistics are those of
-    :func:`foley_nb_utils.audio.texture_statistics`, vectorised over clips: per channel the
-    envelope mean, its standard deviation over the mean, correlations between channels ``i`` and
-    ``i + d`` (``d`` = 1, 2, 3, 5), the share of envelope variance in ``n_mod`` log-spaced
-    modulation bands, and the loudness (RMS). ``tests/test_methods_m06.py`` checks that the
-    result equals ``audio.texture_vector(audio.texture_statistics(x, sr))`` clip by clip.
-
-    Args:
-        audio: ``[N, n]`` waveforms at ``sr`` Hz (≥ 2 s, so the slowest modulation band has bins).
-        sr: sample rate in Hz.
-        n_bands: ERB band-pass channels (the low- and high-pass channels are added).
-        env_sr: envelope rate in Hz.
-        n_mod: modulation bands.
-        mod_range_hz: modulation frequency range in Hz.
-
-    Returns:
-        float32 ``[N, texture_dim(n_bands, n_mod)]`` (502 for the defaults, the paper's size).
-
-    Notebook: 06_2016_ambient_sound_supervision
-    """
-    a = np.asarray(audio, dtype=np.float32)
-    env = cochleagrams(a, sr, env_sr=env_sr, n_bands=n_bands).astype(np.float64)  # [N, C, F]
-    tiny = 1e-12
-    mean = env.mean(axis=2)
-    centred = env - mean[..., None]
-    sd = centred.std(axis=2)
-    z = centred / (sd[..., None] + tiny)
-    c, frames = env.shape[1], env.shape[2]
-    corr = np.concatenate([(z[:, :-d] * z[:, d:]).mean(axis=2) for d in _CORR_OFFSETS if d < c], axis=1)
-    power = np.abs(np.fft.rfft(centred, axis=2)) ** 2
-    power[:, :, 1:(frames + 1) // 2] *= 2.0  # one-sided spectrum: bins other than DC/Nyquist count twice
-    fm = np.fft.rfftfreq(frames, 1.0 / env_sr)
-    edges = np.geomspace(mod_range_hz[0], mod_range_hz[1], n_mod + 1)
-    band = np.digitize(fm, edges) - 1
-    onehot = (band[:, None] == np.arange(n_mod)[None, :]).astype(np.float64)
-    mod = (power @ onehot) / (power.sum(axis=2, keepdims=True) + tiny)  # [N, C, n_mod]
-    loud = np.sqrt(np.mean(a.astype(np.float64) ** 2, axis=1, keepdims=True))
-    return np.concatenate([mean, sd / (mean + tiny), corr, mod.reshape(len(a), -1), loud], axis=1).astype(np.float32)
-
-
 def spectrum_vectors(audio: np.ndarray, sr: int, n_mels: int = 64) -> np.ndarray:
     """The plain alternative: each clip's average log-mel spectrum (dB), no texture statistics.
 
@@ -131,7 +81,7 @@ def cluster_targets(x: np.ndarray, k: int, rng: np.random.Generator) -> np.ndarr
     """k-means clusters of standardised sound summaries: one class label per clip.
 
     Args:
-        x: ``[N, D]`` sound summaries (:func:`texture_vectors` or :func:`spectrum_vectors`).
+        x: ``[N, D]`` sound summaries (:func:`foley_nb_utils.audio.texture_vectors` or :func:`spectrum_vectors`).
         k: number of clusters (the paper uses 30).
         rng: numpy Generator (k-means initialisation).
 
