@@ -211,19 +211,21 @@ def resample(x, sr_in: int, sr_out: int) -> np.ndarray:
 
 
 def stft_mag(x, n_fft: int = 512, hop: int = 128) -> np.ndarray:
-    """Magnitude of the centred, Hann-windowed STFT.
+    """Magnitude of the centred, Hann-windowed STFT (frames padded with zeros at the ends).
 
     Args:
-        x: ``[n]`` samples.
+        x: ``[n]`` samples, or ``[N, n]`` for a batch of clips.
         n_fft: FFT size in samples (= window length).
         hop: hop in samples.
 
     Returns:
-        float32 ``[n_fft // 2 + 1, 1 + n // hop]`` magnitudes (linear, not dB).
+        float32 ``[n_fft // 2 + 1, 1 + n // hop]`` magnitudes (linear, not dB); ``[N, …]`` for a batch.
 
     Notebook: 01_sound_and_vision
     """
-    a = _as_mono(x)
+    a = _as_float(x)
+    if a.ndim not in (1, 2):
+        raise ValueError(f"x must be [n] samples or a batch [N, n], got shape {a.shape}")
     n_fft, hop = _check_pos_int(n_fft, "n_fft"), _check_pos_int(hop, "hop")
     return np.abs(librosa.stft(a, n_fft=n_fft, hop_length=hop)).astype(np.float32)
 

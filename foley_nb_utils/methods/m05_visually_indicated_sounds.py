@@ -398,7 +398,13 @@ class SoundPredictor(nn.Module):
         return f
 
     def forward(self, x: torch.Tensor, first: torch.Tensor | None = None) -> torch.Tensor:
-        f = self.drop(torch.relu(self.features(x, first)))
+        return self.readout(self.features(x, first))
+
+    def readout(self, f: torch.Tensor) -> torch.Tensor:
+        """Cochleagram steps ``[B, T * k, n_out]`` from per-frame features ``f [B, T, D]``
+        (:meth:`features`): ReLU, dropout, the affine read-out of ``k`` steps per frame, and the
+        training targets' scale."""
+        f = self.drop(torch.relu(f))
         b, t = f.shape[:2]
         if self.rnn and self.lstm_rate == "audio":
             z = self.head(f.repeat_interleave(self.k, dim=1))  # [B, T*k, n_out]

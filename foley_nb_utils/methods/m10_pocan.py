@@ -33,6 +33,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .. import audio as _audio
 from . import m05_visually_indicated_sounds as m05
 
 EPS = 1e-3
@@ -43,7 +44,7 @@ __all__ = ["EPS", "POCAN", "VARIANTS", "SoundClassifier", "class_bases", "experi
 
 
 def spectrograms(audio: np.ndarray, n_fft: int = 256, hop: int = 100, steps: int | None = None) -> np.ndarray:
-    """Log-magnitude STFT of a batch (Hann window, centred frames).
+    """Log-magnitude STFT of a batch (:func:`foley_nb_utils.audio.stft_mag`: Hann window, centred frames).
 
     Args:
         audio: ``[N, n]`` waveforms.
@@ -55,19 +56,17 @@ def spectrograms(audio: np.ndarray, n_fft: int = 256, hop: int = 100, steps: int
 
     Notebook: 10_2018_pocan
     """
-    x = torch.as_tensor(np.asarray(audio, dtype=np.float32))
+    x = np.asarray(audio, dtype=np.float32)
     if x.ndim != 2:
         raise ValueError(f"audio must be [N, n], got shape {tuple(x.shape)}")
     if not 0 < hop <= n_fft:
         raise ValueError(f"need 0 < hop <= n_fft, got hop={hop}, n_fft={n_fft}")
-    mag = torch.stft(x, n_fft, hop, window=torch.hann_window(n_fft), center=True, return_complex=True,
-                     pad_mode="constant").abs()
-    s = torch.log(mag + EPS).transpose(1, 2)
+    s = np.log(_audio.stft_mag(x, n_fft, hop) + np.float32(EPS)).transpose(0, 2, 1)  # [N, frames, bins]
     if steps is not None:
         if steps > s.shape[1]:
             raise ValueError(f"steps={steps} exceeds the {s.shape[1]} frames of the clips")
         s = s[:, :steps]
-    return s.contiguous().numpy()
+    return np.ascontiguousarray(s, dtype=np.float32)
 
 
 def to_audio(spec: np.ndarray, n_fft: int, hop: int, n_samples: int, rng: np.random.Generator,
@@ -211,17 +210,10 @@ class POCAN(nn.Module):
                                             lstm_rate="video")
         self.class_head = nn.Linear(self.regressor.cnn.out.out_features * 2, b.shape[0]) if use_class else None
 
-    def _delta(self, f: torch.Tensor) -> torch.Tensor:
-        """Δ ``[B, T * k, F]`` from the regressor's per-frame features ``f [B, T, D]``: the second half of
-        ``SoundPredictor.forward`` (``lstm_rate="video"``), so that the CNN runs once per step for
-        both heads (a test checks it equals ``self.regressor(x, first)``)."""
-        r = self.regressor
-        z = r.head(r.drop(torch.relu(f))).reshape(f.shape[0], f.shape[1] * r.k, r.n_out)
-        return r.out_mean + r.out_std * z
-
     def forward(self, x: torch.Tensor, first: torch.Tensor, cls: torch.Tensor | None = None):
+        # the CNN + LSTM runs once; its features feed both the regression and the class head
         f = self.regressor.features(x, first)                                          # [B, T, D]
-        delta = self._delta(f)                                                         # [B, S', F]
+        delta = self.regressor.readout(f)                                              # [B, S', F]
         S = min(delta.shape[1], self.bases.shape[1])
         logits = None
         if self.use_class:
