@@ -352,7 +352,8 @@ def side_by_side(jobs: dict[str, Callable[[], Any]], workers: int | None = None)
 
     Returns:
         name → the job's result, in the order of ``jobs``. The first job to fail raises, with
-        its name in the message (the others finish first).
+        its name in the message (the others finish first). An interrupt (Jupyter's stop
+        button) stops the waiting at once; trainings already running finish in the background.
 
     Notebook: 07_2017_cross_modal_gan
     """
