@@ -11,6 +11,7 @@ Notebook: 02_building_blocks
 from __future__ import annotations
 
 import contextlib
+import threading
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -42,6 +43,10 @@ def checkpoint_path(name: str, config: dict, *models: nn.Module, folder: str | P
     return folder / f"{name}-{key}.pt"
 
 
+_GLOBAL_RNG = threading.RLock()
+"""Held while torch's global generator is seeded, saved, restored or drawn from for a build."""
+
+
 @contextlib.contextmanager
 def training_rng(config: dict, *models: nn.Module, device="cpu"):
     """Run a training with torch's global generator seeded from what identifies the training.
@@ -55,9 +60,38 @@ def training_rng(config: dict, *models: nn.Module, device="cpu"):
     """
     seed = int(config_hash({"config": config, "models": [_arch(m) for m in models]}, n=15), 16)
     dev = torch.device(device)
-    with torch.random.fork_rng(devices=[dev] if dev.type == "cuda" else []):
+    with _GLOBAL_RNG:  # see build_seeded: trainings side by side must not seed mid-build
+        cpu_state = torch.random.get_rng_state()
+        cuda_state = torch.cuda.get_rng_state(dev) if dev.type == "cuda" else None
         torch.manual_seed(seed)
+    try:
         yield
+    finally:
+        with _GLOBAL_RNG:
+            torch.random.set_rng_state(cpu_state)
+            if cuda_state is not None:
+                torch.cuda.set_rng_state(cuda_state, dev)
+
+
+def build_seeded(seed: int, build: Callable[[], nn.Module]) -> nn.Module:
+    """``build()`` a module with its layers' initial weights drawn from ``seed`` (torch's global
+    generator is seeded for the build and restored afterwards).
+
+    The build holds a lock that :func:`training_rng` also takes, so that trainings running
+    :func:`side_by_side` may build their networks inside their own thread.
+
+    Args:
+        seed: int seed of the initial weights.
+        build: function without arguments returning the module.
+
+    Returns:
+        The module.
+
+    Notebook: 07_2017_cross_modal_gan
+    """
+    with _GLOBAL_RNG, torch.random.fork_rng(devices=[]):
+        torch.manual_seed(int(seed))
+        return build()
 
 
 def save_checkpoint(path: str | Path, payload: dict) -> Path:
@@ -339,11 +373,12 @@ def side_by_side(jobs: dict[str, Callable[[], Any]], workers: int | None = None)
     after the other.
 
     The results are the same as sequential runs on one condition, which the caller must meet:
-    no job draws from torch's *global* generator while it runs. Build the networks before (layer
-    initialisation draws from it), use no dropout in training mode, and take noise and batches
-    from explicit ``torch.Generator`` objects. ``fit`` and ``fit_gan`` seed and restore the
-    global generator around each training, which is harmless when nothing draws from it; its
-    state is restored here afterwards.
+    no job draws from torch's *global* generator while it trains (no dropout in training mode;
+    noise and batches from explicit ``torch.Generator`` objects). Networks are built with
+    :func:`build_seeded`, before or inside the jobs: its lock keeps one job's build from
+    interleaving with another's seeding. ``fit`` and ``fit_gan`` seed and restore the global
+    generator around each training, which is harmless when nothing draws from it; its state is
+    restored here afterwards.
 
     Args:
         jobs: name → a function without arguments that trains and returns something.
@@ -409,5 +444,5 @@ def plot_history(hist: History, keys: Iterable[str] = ("loss",), *, ax=None, smo
     return ax
 
 
-__all__ = ["History", "checkpoint_path", "evaluate", "fit", "fit_gan", "load_checkpoint",
+__all__ = ["History", "build_seeded", "checkpoint_path", "evaluate", "fit", "fit_gan", "load_checkpoint",
            "plot_history", "save_checkpoint", "side_by_side", "training_rng"]

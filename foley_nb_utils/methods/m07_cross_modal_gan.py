@@ -51,6 +51,7 @@ from torch import nn
 
 from .. import repro
 from .. import nn as _nn
+from ..train import build_seeded
 
 __all__ = [
     "CLIP_S",
@@ -145,26 +146,6 @@ def settings(profile: str, **overrides: Any) -> dict[str, Any]:
         raise ValueError(f"unknown setting(s) {bad}; known: {sorted(cfg)}")
     cfg.update(overrides)
     return cfg
-
-
-def build_seeded(seed: int, build: Callable[[], nn.Module]) -> nn.Module:
-    """Build a module with its layer initialisation drawn from a local, seeded generator.
-
-    The caller's random state is neither used nor changed (``torch.random.fork_rng``), so the
-    same seed gives the same weights whatever ran before.
-
-    Args:
-        seed: non-negative int.
-        build: a function returning the module.
-
-    Returns:
-        The module.
-
-    Notebook: 07_2017_cross_modal_gan
-    """
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(int(seed))
-        return build()
 
 
 def _seed_of(seed: int, *keys: Any) -> int:
@@ -983,7 +964,8 @@ def train_cgan(gen: CondGenerator, disc: CondDiscriminator, target: torch.Tensor
 
 # ----------------------------------------------------------------------------------- judging
 def judges(profile: str = "quick", device="cpu"):
-    """The instruments world's image and audio judges (trained once, then loaded from the cache).
+    """The instruments world's image and audio judges (trained once, side by side, then loaded
+    from the cache).
 
     Returns:
         ``(image_judge, audio_judge)`` from :mod:`foley_nb_utils.metrics.judges`.
@@ -991,9 +973,13 @@ def judges(profile: str = "quick", device="cpu"):
     Notebook: 07_2017_cross_modal_gan
     """
     from ..metrics import judges as J
+    from ..train import side_by_side
 
-    return (J.image_judge("instruments", profile=profile, seed=0, device=device),
-            J.audio_judge("instruments", profile=profile, seed=0, device=device))
+    for part in ("probe", "train", "test"):  # generated once, here, for both judges
+        J.judge_data("instruments", profile, 0, part)
+    out = side_by_side({"image": lambda: J.image_judge("instruments", profile=profile, seed=0, device=device),
+                        "audio": lambda: J.audio_judge("instruments", profile=profile, seed=0, device=device)})
+    return out["image"], out["audio"]
 
 
 @torch.no_grad()

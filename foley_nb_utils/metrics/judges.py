@@ -50,6 +50,7 @@ from torch import nn
 
 from .. import repro
 from ..results import atomic_write_text
+from ..train import build_seeded
 from .features import as_batch, log_mel_batch, single_thread
 
 __all__ = ["AudioJudge", "AudioNet", "ImageJudge", "ImageNet", "Judge", "SyncJudge", "SyncNet", "VideoJudge",
@@ -85,13 +86,6 @@ _SYNC_MAX = 6      # offsets -6..+6 frames (±0.4 s at 15 fps)
 
 
 # ------------------------------------------------------------------------------- networks
-def _init_local(seed: int, build: Callable[[], nn.Module]) -> nn.Module:
-    """Build a module with layer initialisation drawn from a local, seeded generator."""
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(int(seed))
-        return build()
-
-
 class _Standardise(nn.Module):
     """x → (x - mean) / std with statistics stored as buffers (saved in the checkpoint)."""
 
@@ -699,7 +693,7 @@ def _build(kind: str, world: str, profile: str, seed: int, device, make_model, p
             "n_frames": int(probe.frames.shape[1]) if probe.frames.ndim == 5 else 1, **(extra_spec or {})}
     heads = heads_of(probe, spec)
     init_seed = int(repro.rng(seed, "judge-init", name).integers(0, 2**31))
-    model = _init_local(init_seed, lambda: make_model(heads, spec))
+    model = build_seeded(init_seed, lambda: make_model(heads, spec))
     settings = _fit_settings(sizes, kind)
     ckpt = checkpoint_path(name, {**config, "schedule": "cosine", **settings}, model)
     side = repro.cache_dir("judges") / f"{ckpt.stem}.json"
