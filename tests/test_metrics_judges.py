@@ -112,6 +112,30 @@ def test_judge_training_is_reproducible(tiny, tmp_path, monkeypatch):
     J._CACHE.clear()
 
 
+def test_judge_panel_trains_side_by_side_to_the_same_weights(tiny, tmp_path, monkeypatch):
+    """``judge_panel`` (04 and 07 train their judges with it) gives the judges that separate
+    calls give: same weights, same held-out accuracy, in the order asked for."""
+    monkeypatch.setitem(J._SIZES, "quick", {**TINY, "steps": {**TINY["steps"], "audio": 15, "sync": 15}})
+    runs = {}
+    for run in ("panel", "alone"):
+        monkeypatch.setenv("FOLEY_CACHE_DIR", str(tmp_path / run))  # trained from scratch each time
+        J._CACHE.clear()
+        if run == "panel":
+            runs[run] = M.judge_panel("hits", ("sync", "audio"))
+        else:
+            runs[run] = {"sync": M.sync_judge("hits"), "audio": M.audio_judge("hits")}
+    assert list(runs["panel"]) == ["sync", "audio"]
+    for kind, a in runs["panel"].items():
+        b = runs["alone"][kind]
+        assert not a.info["loaded"] and not b.info["loaded"] and a.accuracy == b.accuracy
+        for (k, va), vb in zip(a.model.state_dict().items(), b.model.state_dict().values()):
+            assert np.array_equal(va.numpy(), vb.numpy()), (kind, k)
+    J._CACHE.clear()
+    for bad in (("audio", "audio"), ("smell",), ()):
+        with pytest.raises(ValueError, match="distinct names"):
+            M.judge_panel("hits", bad)
+
+
 def test_sync_judge_finds_offsets(sync_judge, clips):
     j = sync_judge
     assert j.accuracy["offset_within_1"] > j.chance["offset_within_1"] + 0.2, (j.accuracy, j.chance)

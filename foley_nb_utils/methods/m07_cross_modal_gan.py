@@ -965,21 +965,17 @@ def train_cgan(gen: CondGenerator, disc: CondDiscriminator, target: torch.Tensor
 # ----------------------------------------------------------------------------------- judging
 def judges(profile: str = "quick", device="cpu"):
     """The instruments world's image and audio judges (trained once, side by side, then loaded
-    from the cache).
+    from the cache: ``metrics.judges.judge_panel``).
 
     Returns:
         ``(image_judge, audio_judge)`` from :mod:`foley_nb_utils.metrics.judges`.
 
     Notebook: 07_2017_cross_modal_gan
     """
-    from ..metrics import judges as J
-    from ..train import side_by_side
+    from ..metrics.judges import judge_panel
 
-    for part in ("probe", "train", "test"):  # generated once, here, for both judges
-        J.judge_data("instruments", profile, 0, part)
-    out = side_by_side({"image": lambda: J.image_judge("instruments", profile=profile, seed=0, device=device),
-                        "audio": lambda: J.audio_judge("instruments", profile=profile, seed=0, device=device)})
-    return out["image"], out["audio"]
+    panel = judge_panel("instruments", ("image", "audio"), profile=profile, seed=0, device=device)
+    return panel["image"], panel["audio"]
 
 
 @torch.no_grad()

@@ -10,6 +10,7 @@ metric                                   function                               
 =======================================  ===========================================  ===========================
 judges (reference classifiers)           :func:`audio_judge`, :func:`image_judge`,    Melception [16], PANNs/PaSST
                                          :func:`video_judge`, :func:`sync_judge`      taggers, Synchformer
+                                         (several at once: :func:`judge_panel`)
 accuracy of generated sound as judged    :func:`accuracy`                             [1], [3], [4], [9], [18]
 cross-entropy                            :func:`cross_entropy`                        [5]
 Inception Score (IS)                     :func:`inception_score`                      [13], [16], [17]
@@ -52,17 +53,19 @@ from .retrieval import recall_at_k, retrieval_ranks, similarity
 _LAZY = {
     "judges": "judges", "suite": "suite",
     "audio_judge": "judges", "image_judge": "judges", "video_judge": "judges", "sync_judge": "judges",
+    "judge_panel": "judges",
     "Judge": "judges", "AudioJudge": "judges", "ImageJudge": "judges", "VideoJudge": "judges",
     "SyncJudge": "judges", "AudioEvaluator": "suite", "METRICS": "suite", "MetricInfo": "suite",
     "direction_of_change": "suite",
 }
 
-__all__ = ["AudioEvaluator", "FoolingResult", "LinearProbe", "METRICS", "ProbeResult", "accuracy", "audio_judge",
-           "cross_entropy", "degrade", "direction_of_change", "fit_linear_probe", "fooling_rate",
-           "frechet_distance", "gaussian_stats", "image_judge", "inception_score", "kl_divergence", "linear_probe",
-           "log_mel_batch", "match_onsets", "mean_average_precision", "note_prf", "onset_ap", "onset_metrics",
-           "onset_prf", "onset_scores", "proportion_ci", "psnr", "recall_at_k", "retrieval_ranks", "scored_onsets",
-           "sdr", "si_sdr", "similarity", "ssim", "summary_features", "sync_judge", "video_judge"]
+__all__ = ["AudioEvaluator", "FoolingResult", "LinearProbe", "METRICS", "ProbeResult", "accuracy",
+           "audio_judge", "cross_entropy", "degrade", "direction_of_change", "fit_linear_probe",
+           "fooling_rate", "frechet_distance", "gaussian_stats", "image_judge", "inception_score",
+           "judge_panel", "kl_divergence", "linear_probe", "log_mel_batch", "match_onsets",
+           "mean_average_precision", "note_prf", "onset_ap", "onset_metrics", "onset_prf", "onset_scores",
+           "proportion_ci", "psnr", "recall_at_k", "retrieval_ranks", "scored_onsets", "sdr", "si_sdr",
+           "similarity", "ssim", "summary_features", "sync_judge", "video_judge"]
 
 
 def __getattr__(name: str):

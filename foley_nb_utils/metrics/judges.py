@@ -27,8 +27,9 @@ Training data are clips of the synthetic world drawn from a seed reserved for ju
 never coincide with a notebook's evaluation clips (seeds 0, 1, 2, ...). The weights are cached
 by :func:`foley_nb_utils.train.fit` under ``data/cache/checkpoints`` and the accuracies beside
 them under ``data/cache/judges``; a second call (in any notebook) loads both in well under a
-second. Layer initialisation uses a local torch generator (``torch.random.fork_rng``), so a
-judge does not depend on, or disturb, the caller's random state.
+second. Layer initialisation draws from the judge's own seed (``fnu.train.build_seeded``), so a
+judge does not depend on, or disturb, the caller's random state. :func:`judge_panel` trains
+several judges of a world side by side, one CPU core each.
 
 Notebook: 04_evaluation
 """
@@ -54,8 +55,8 @@ from ..train import build_seeded
 from .features import as_batch, log_mel_batch, single_thread
 
 __all__ = ["AudioJudge", "AudioNet", "ImageJudge", "ImageNet", "Judge", "SyncJudge", "SyncNet", "VideoJudge",
-           "VideoNet", "audio_judge", "image_judge", "judge_data", "sync_judge", "video_judge", "SYNC_WORLDS",
-           "WORLD_HEADS"]
+           "VideoNet", "audio_judge", "image_judge", "judge_data", "judge_panel", "sync_judge", "video_judge",
+           "SYNC_WORLDS", "WORLD_HEADS"]
 
 #: Judge version: bump when a judge's data, inputs or training change (part of the cache key).
 JUDGE_VERSION = 1
@@ -563,6 +564,7 @@ class SyncJudge(Judge):
 _CACHE: dict[tuple, Judge] = {}
 _DATA: dict[tuple, Any] = {}
 _LOCK = threading.Lock()
+_DATA_LOCK = threading.RLock()
 
 
 def _data_seed(seed: int, world: str, part: str) -> int:
@@ -582,6 +584,12 @@ def judge_data(world: str, profile: str, seed: int, part: str):
     Notebook: 04_evaluation
     """
     key = (world, profile, int(seed), part)
+    with _DATA_LOCK:  # judges training side by side (judge_panel) wait for one generation
+        return _judge_data(key)
+
+
+def _judge_data(key: tuple[str, str, int, str]):
+    world, profile, seed, part = key
     if key not in _DATA:
         if world not in WORLD_HEADS:
             raise ValueError(f"no judges for world {world!r}; known worlds: {sorted(WORLD_HEADS)}")
@@ -603,13 +611,14 @@ _LOGMEL: dict[int, tuple[Any, torch.Tensor]] = {}
 
 def _logmel_of(batch, spec: dict) -> torch.Tensor:
     """Judge log-mel of a judge-data batch, computed once per session (audio and sync judges share it)."""
-    hit = _LOGMEL.get(id(batch))
-    if hit is None or hit[0] is not batch:
-        if len(_LOGMEL) > 4:
-            _LOGMEL.clear()
-        hit = (batch, _audio_in(batch.audio, batch.sr, spec["sr"], spec["n_samples"]))
-        _LOGMEL[id(batch)] = hit
-    return hit[1]
+    with _DATA_LOCK:
+        hit = _LOGMEL.get(id(batch))
+        if hit is None or hit[0] is not batch:
+            if len(_LOGMEL) > 4:
+                _LOGMEL.clear()
+            hit = (batch, _audio_in(batch.audio, batch.sr, spec["sr"], spec["n_samples"]))
+            _LOGMEL[id(batch)] = hit
+        return hit[1]
 
 
 def _heads_for(batch, names: Sequence[str]) -> dict[str, tuple[str, ...]]:
@@ -880,3 +889,37 @@ def sync_judge(world: str = "hits", profile: str = "quick", seed: int = 0, devic
 
     return _build("sync", world, profile, seed, device, make, prepare, SyncJudge, heads_of, {"max_shift": K},
                   augment=augment)
+
+
+_MAKERS: dict[str, Callable[..., Judge]] = {"audio": audio_judge, "image": image_judge, "video": video_judge,
+                                            "sync": sync_judge}
+
+
+def judge_panel(world: str, kinds: Sequence[str], profile: str = "quick", seed: int = 0,
+                device="cpu") -> dict[str, Judge]:
+    """Several judges of one world, trained side by side (one CPU core each) where not cached.
+
+    Each judge trains on one thread (small layers: see ``metrics.features.single_thread``), so
+    on a 2-core laptop two judges train in about the time of the slower one
+    (``fnu.train.side_by_side``). They share the world's clips and log-mels, generated once.
+    The weights are the same as when each judge is asked for on its own: the judges draw their
+    batches and initial weights from their own seeds, and none has dropout.
+
+    Args:
+        world, profile, seed, device: as for :func:`audio_judge`.
+        kinds: distinct names from ``("audio", "image", "video", "sync")``.
+
+    Returns:
+        kind → judge, in the order of ``kinds``.
+
+    Notebook: 04_evaluation
+    """
+    from ..train import side_by_side
+
+    kinds = list(kinds)
+    unknown = [k for k in kinds if k not in _MAKERS]
+    if unknown or not kinds or len(set(kinds)) != len(kinds):
+        raise ValueError(f"kinds must be distinct names from {tuple(_MAKERS)}, got {kinds}")
+    jobs = {k: (lambda k=k: _MAKERS[k](world, profile=profile, seed=seed, device=device)) for k in kinds}
+    with single_thread() if torch.device(device).type == "cpu" else contextlib.nullcontext():
+        return side_by_side(jobs)

@@ -72,13 +72,10 @@ if DATA_DIR is not None:
 fnu.display.show_source(M.judges.AudioNet)
 
 # %%
-audio_judge = M.audio_judge("hits", profile=PROFILE, device=ctx.device)
-sync_judge = M.sync_judge("hits", profile=PROFILE, device=ctx.device)
-judges = [audio_judge, sync_judge]
-if cfg.all_judges:  # the image and video judges (FID / FVD analogues) are used by later notebooks
-    judges += [M.image_judge("hits", profile=PROFILE, device=ctx.device),
-               M.video_judge("hits", profile=PROFILE, device=ctx.device)]
-fnu.display.table([row for j in judges for row in j.summary()],
+kinds = ("audio", "sync", "image", "video") if cfg.all_judges else ("audio", "sync")  # image, video: FID / FVD
+judges = M.judge_panel("hits", kinds, profile=PROFILE, device=ctx.device)  # trained side by side, then cached
+audio_judge, sync_judge = judges["audio"], judges["sync"]
+fnu.display.table([row for j in judges.values() for row in j.summary()],
                   title="held-out accuracy of each judge (chance = always the most frequent class)")
 
 # %% [markdown]
