@@ -45,6 +45,7 @@ __all__ = [
     "LSTMHead",
     "PatchDiscriminator",
     "PatchGenerator",
+    "SeededDropout",
     "TinyTransformer",
     "TemporalUNet",
     "TinyUNet",
@@ -140,6 +141,42 @@ def mlp(in_dim: int, hidden: Sequence[int], out_dim: int, *, dropout: float = 0.
             layers.append(nn.Dropout(dropout))
     layers.append(nn.Linear(dims[-1], _positive_int(out_dim, "out_dim")))
     return nn.Sequential(*layers)
+
+
+class SeededDropout(nn.Module):
+    """Dropout whose masks come from the layer's own ``torch.Generator``, not torch's global one.
+
+    ``nn.Dropout`` draws from the process-wide generator. Two trainings running side by side in
+    threads (``fnu.train.side_by_side``) would then take each other's random numbers, and
+    neither would be reproducible. This layer seeds its generator when it is built, from the
+    global generator: a model built with ``fnu.train.build_seeded`` therefore gets the same
+    masks, in the same order, however many trainings run next to it.
+
+    Args:
+        p: probability of zeroing an element, in [0, 1). Kept elements are scaled by
+            ``1 / (1 - p)`` during training; in eval mode the layer is the identity.
+
+    Shape: any ``[*]`` → the same. The masks are drawn on the CPU and moved to the input's
+    device (cheap for the small feature vectors this is used on).
+
+    Notebook: 07_2017_cross_modal_gan
+    """
+
+    def __init__(self, p: float = 0.5):
+        super().__init__()
+        if isinstance(p, bool) or not isinstance(p, (int, float)) or not 0.0 <= p < 1.0:
+            raise ValueError(f"dropout probability must be in [0, 1), got {p!r}")
+        self.p = float(p)
+        self.generator = torch.Generator().manual_seed(int(torch.randint(2**62, ())))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if not self.training or self.p == 0.0:
+            return x
+        keep = torch.empty(x.shape, dtype=x.dtype).bernoulli_(1.0 - self.p, generator=self.generator)
+        return x * keep.to(x.device) / (1.0 - self.p)
+
+    def extra_repr(self) -> str:
+        return f"p={self.p}"
 
 
 # ------------------------------------------------------------------------------ eqs. 2–5

@@ -358,7 +358,7 @@ def test_gans_side_by_side_equal_gans_one_after_the_other(one_thread):
             G = m07.build_seeded(seed, lambda: m07.CondGenerator((3, 16, 16), base=4, depth=2))
             D = m07.build_seeded(seed + 1, lambda: m07.CondDiscriminator((3, 16, 16), base=4, depth=2))
             run = m07.train_cgan(G, D, x, cond, y, steps=30, batch_size=8, generator=torch.Generator().manual_seed(seed),
-                                 track=lambda G_: {"mean": float(G_.out.weight.mean())}, track_every=10)
+                                 track=lambda G_: {"mean": float(G_.out.weight.detach().mean())}, track_every=10)
             return G.state_dict(), D.state_dict(), run.track
         return train
 
@@ -371,6 +371,28 @@ def test_gans_side_by_side_equal_gans_one_after_the_other(one_thread):
                 assert all(torch.equal(v, sd_together[n]) for n, v in sd_alone.items())
             assert alone[k][2] == together[k][2]
     assert not all(torch.equal(v, alone["b"][0][n]) for n, v in alone["a"][0].items())  # two different GANs
+
+
+def test_encoders_side_by_side_equal_encoders_one_after_the_other(one_thread, cache, monkeypatch, rng):
+    """``train_encoders`` (side by side, as notebook 07 trains them) gives bit-identical weights
+    to ``train_encoder`` one kind after the other: dropout masks come from each classifier's own
+    generator, not from torch's global one."""
+    tr = m07.prepare(_batch(48, rng))
+    data = {"train": tr, "val": tr, "test": tr}
+    cfg = m07.settings("quick", enc_steps=12, enc_batch=8)
+    kinds = ("logmel", "image", "mel")
+    alone = {k: m07.train_encoder(k, data, 3, cfg) for k in kinds}
+    monkeypatch.setenv("FOLEY_CACHE_DIR", str(cache / "second"))  # train again, do not load
+    together = m07.train_encoders(kinds, data, 3, cfg)
+    assert list(together) == list(kinds)
+    for k in kinds:
+        sd = together[k].state_dict()
+        assert all(torch.equal(v, sd[n]) for n, v in alone[k].state_dict().items()), k
+        assert not together[k].training
+    with pytest.raises(ValueError, match="distinct"):
+        m07.train_encoders(("image", "image"), data, 3, cfg)
+    with pytest.raises(ValueError, match="spectrogram"):
+        m07.train_encoders(("spectrogram",), data, 3, cfg)
 
 
 def test_train_variants_rejects_unknown_variants_and_missing_encoders():

@@ -50,6 +50,27 @@ def test_mlp_shapes_and_layers():
         fnn.mlp(0, (4,), 2)
 
 
+def test_seeded_dropout_masks_come_from_its_own_generator():
+    from foley_nb_utils.train import build_seeded
+
+    x = torch.ones(64, 128)
+    a, b = (build_seeded(7, lambda: fnn.SeededDropout(0.25)) for _ in range(2))
+    ya = a(x)
+    torch.rand(1000)  # a draw from the global generator between the two must not matter
+    yb = b(x)
+    assert torch.equal(ya, yb)
+    assert torch.equal(ya.unique(), torch.tensor([0.0, 1 / 0.75]))  # kept ones scaled by 1 / (1 - p)
+    assert abs(float((ya == 0).float().mean()) - 0.25) < 0.02
+    assert not torch.equal(a(x), ya)  # a new mask each call
+    c = build_seeded(8, lambda: fnn.SeededDropout(0.25))
+    assert not torch.equal(c(x), ya)
+    assert torch.equal(a.eval()(x), x) and torch.equal(fnn.SeededDropout(0.0)(x), x)
+    assert repr(a) == "SeededDropout(p=0.25)"  # part of the checkpoint key; the seed is not
+    for bad in (1.0, -0.1, "0.5", True):
+        with pytest.raises(ValueError, match="dropout probability"):
+            fnn.SeededDropout(bad)
+
+
 def test_conv_encoder_shapes_and_feature_maps():
     enc = fnn.ConvEncoder(3, widths=(8, 16), out_dim=17)
     x = torch.randn(2, 3, 64, 64)

@@ -101,6 +101,7 @@ __all__ = [
     "train_cgan",
     "train_classifier",
     "train_encoder",
+    "train_encoders",
     "train_variant",
     "train_variants",
     "variant_job",
@@ -422,7 +423,8 @@ class ConvClassifier(nn.Module):
         in_shape: one input's shape: ``(1, bins, frames)`` or ``(3, 32, 32)``.
         n_classes: number of classes (13 instruments).
         widths: channels of the four conv blocks.
-        dropout: dropout before the class layer.
+        dropout: dropout before the class layer (``fnu.nn.SeededDropout``: masks from the
+            layer's own generator, so classifiers can train side by side).
 
     Shape: ``[B, *in_shape]`` → logits ``[B, n_classes]``; :meth:`features` → ``[B, 128]``.
 
@@ -438,7 +440,7 @@ class ConvClassifier(nn.Module):
         self.norm = Standardise()
         self.trunk, flat = _conv_trunk(self.in_shape, widths)
         self.fc = nn.Sequential(nn.Flatten(), nn.Linear(flat, COND_DIM), nn.ReLU())
-        self.head = nn.Sequential(nn.Dropout(dropout), nn.Linear(COND_DIM, n_classes))
+        self.head = nn.Sequential(_nn.SeededDropout(dropout), nn.Linear(COND_DIM, n_classes))
 
     def fit_input(self, x: torch.Tensor) -> ConvClassifier:
         """Fit the input standardisation on training inputs ``[N, *in_shape]``."""
@@ -1157,6 +1159,34 @@ def train_encoder(kind: str, data: dict[str, PairData], seed: int, cfg: dict, de
     model = build_seeded(init, lambda: ConvClassifier(x.shape[1:], len(tr.classes)))
     train_classifier(model, x, tr.labels, **common)
     return model.eval()
+
+
+def train_encoders(kinds: Sequence[str], data: dict[str, PairData], seed: int, cfg: dict, device="cpu",
+                   progress: bool = False, role: str = "condition") -> dict[str, nn.Module]:
+    """:func:`train_encoder` for several kinds, side by side on a multi-core CPU.
+
+    Each encoder is built from its own seed (``build_seeded``), reads its batches from its own
+    generator and draws its dropout masks from its own layer (``fnu.nn.SeededDropout``), so
+    ``fnu.train.side_by_side`` trains them to the same weights as one after the other
+    (``tests/test_methods_m07.py`` checks this).
+
+    Args:
+        kinds: encoder kinds, e.g. :data:`REPRESENTATIONS` or ``("logmel", "image")``.
+        data, seed, cfg, device, progress, role: as for :func:`train_encoder`.
+
+    Returns:
+        kind → the trained encoder (eval mode), in the order of ``kinds``.
+
+    Notebook: 07_2017_cross_modal_gan
+    """
+    from ..train import side_by_side
+
+    kinds = list(kinds)
+    known = (*REPRESENTATIONS, "image", "autoencoder")
+    unknown = [k for k in kinds if k not in known]
+    if unknown or len(set(kinds)) != len(kinds):
+        raise ValueError(f"kinds must be distinct names from {known}, got {kinds}")
+    return side_by_side({k: (lambda k=k: train_encoder(k, data, seed, cfg, device, progress, role)) for k in kinds})
 
 
 def encoder_inputs(kind: str, d: PairData) -> torch.Tensor:

@@ -155,17 +155,18 @@ fnu.display.show_source(m07.audio_features)
 # %% [markdown]
 # The classifier is the paper's (its Fig. 4), four 3×3 conv blocks with 4, 8, 16, 16 channels, then
 # FC 128 (its 128-d output will be a GAN's condition) and FC 13. Each encoding trains for the same
-# small number of steps:
+# small number of steps. The four trainings are independent, so `m07.train_encoders` runs them side
+# by side, one per core; they reach the same weights as one after the other, because even their
+# dropout draws from each network's own random generator (`fnu.nn.SeededDropout`).
 
 # %%
 fnu.display.show_source(m07.ConvClassifier)
 
 # %%
-rep_acc = {}
-for rep in m07.REPRESENTATIONS:
-    clf = m07.train_encoder(rep, data, SEED, cfg, ctx.device, role="comparison")
-    rep_acc[rep] = fnu.record(f"instrument classifier accuracy, {rep} input",
-                              m07.accuracy(clf, m07.encoder_inputs(rep, test), test.labels))
+classifiers = m07.train_encoders(m07.REPRESENTATIONS, data, SEED, cfg, ctx.device, role="comparison")
+rep_acc = {rep: fnu.record(f"instrument classifier accuracy, {rep} input",
+                           m07.accuracy(clf, m07.encoder_inputs(rep, test), test.labels))
+           for rep, clf in classifiers.items()}
 fig, ax = plt.subplots(figsize=(5, 2.2))
 ax.bar(list(rep_acc), list(rep_acc.values()), color=["tab:gray", "tab:blue", "tab:orange", "tab:green"])
 ax.axhline(1 / len(CLASSES), color="k", ls=":", lw=1, label="chance")
@@ -216,7 +217,7 @@ fnu.claim("the log matters: LMS far above the mel spectrogram without log (MS)",
 fnu.display.show_source(m07.gan_cls_losses)
 
 # %%
-encoders = {k: m07.train_encoder(k, data, SEED, cfg, ctx.device) for k in ("logmel", "image")}
+encoders = m07.train_encoders(("logmel", "image"), data, SEED, cfg, ctx.device)
 cond_acc = {k: fnu.record(f"condition encoder accuracy, {k}", m07.accuracy(e, m07.encoder_inputs(k, test), test.labels))
             for k, e in encoders.items()}
 fnu.display.table(cond_acc, title="held-out accuracy of the two condition encoders")
@@ -390,9 +391,9 @@ if SHOW_SOLUTIONS:
     print("mismatched fake, so some matching may be learned even without mismatched real pairs — but nothing")
     print("forces D to learn it, which is what GAN-CLS's third term adds.")
     longer = m07.settings(PROFILE, clf_steps=3 * cfg["clf_steps"])
-    fnu.display.table({rep: m07.accuracy(m07.train_encoder(rep, data, SEED, longer, ctx.device, role="comparison"),
-                                         m07.encoder_inputs(rep, test), test.labels) for rep in m07.REPRESENTATIONS},
-                      title="encodings, 3× longer training")
+    longer_clfs = m07.train_encoders(m07.REPRESENTATIONS, data, SEED, longer, ctx.device, role="comparison")
+    fnu.display.table({rep: m07.accuracy(clf, m07.encoder_inputs(rep, test), test.labels)
+                       for rep, clf in longer_clfs.items()}, title="encodings, 3× longer training")
 else:
     print("Solutions hidden: set SHOW_SOLUTIONS = True in the parameters cell.")
 

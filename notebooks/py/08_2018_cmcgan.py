@@ -88,7 +88,7 @@ judges = m07.judges(PROFILE, ctx.device)
 data = m07.load_data(SEED, PROFILE, data_dir=DATA_DIR, cfg=cfg, sr=int(judges[1].spec["sr"]))
 train, val, test = data["train"], data["val"], data["test"]
 CLASSES = train.classes
-encoders = {k: m07.train_encoder(k, data, SEED, cfg, ctx.device) for k in ("logmel", "image")}
+encoders = m07.train_encoders(("logmel", "image"), data, SEED, cfg, ctx.device)
 print({k: len(v) for k, v in data.items()}, "pairs; the encoders are notebook 07's (loaded when 07 ran first)")
 
 # %% [markdown]
