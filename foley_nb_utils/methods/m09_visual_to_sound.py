@@ -421,9 +421,9 @@ def train_variant(mode: str, codes: np.ndarray, app: np.ndarray, mot: np.ndarray
 
     from .. import repro, train
 
-    with torch.random.fork_rng():            # layer initialisation from the seed, not global state
-        torch.manual_seed(int(repro.rng(seed, "m09-init").integers(2**31)))
-        model = SampleRNN(mode, app.shape[-1], mot.shape[-1], n_classes, hidden=hidden, sr=sr, fps=fps)
+    model = train.build_seeded(int(repro.rng(seed, "m09-init").integers(2**31)),  # init from the seed, not global state
+                               lambda: SampleRNN(mode, app.shape[-1], mot.shape[-1], n_classes, hidden=hidden, sr=sr,
+                                                 fps=fps))
     data = make_batches(codes, app, mot, cls, batch_size, repro.torch_generator(seed, "m09-batches"), crop)
     digest = hashlib.sha1()
     for arr in (codes, app, mot, cls):

@@ -160,9 +160,8 @@ def pretrain_classifier(spec: np.ndarray, labels: np.ndarray, n_classes: int, *,
     """
     from .. import repro, train
 
-    with torch.random.fork_rng():
-        torch.manual_seed(int(repro.rng(seed, "m10-classifier", purpose).integers(2**31)))
-        clf = SoundClassifier(n_classes)
+    clf = train.build_seeded(int(repro.rng(seed, "m10-classifier", purpose).integers(2**31)),
+                             lambda: SoundClassifier(n_classes))
     s, y = torch.as_tensor(spec), torch.as_tensor(np.asarray(labels), dtype=torch.long)
     g = repro.torch_generator(seed, "m10-classifier-batches", purpose)
 
@@ -406,15 +405,16 @@ def experiment(train_batch, test_batch, *, seed: int, steps: int, clf_steps: int
                  "retrieval": {}, "class_acc": {}, "pred_class_acc": {}, "clf_acc": clf_acc,
                  "judge_acc": judge_acc, "labels": y_te,
                  "settings": {"n_fft": n_fft, "hop": hop, "sr": sr, "k": k}}
+    init = int(repro.rng(seed, "m10-init").integers(2**31))  # every variant's layers start from this seed
     for name in variants or VARIANTS:
         spec = VARIANTS[name]
-        with torch.random.fork_rng():
-            torch.manual_seed(int(repro.rng(seed, "m10-init").integers(2**31)))
-            if spec is None:   # the plain regressor predicts the spectrogram itself: give it its scale
-                model = m05.SoundPredictor(k, size=size, n_out=s_tr.shape[2], hidden=hidden, lstm_rate="video")
-                model.set_output_scale(s_tr.transpose(0, 2, 1))                      # [N, F, S]: per bin
-            else:
-                model = POCAN(bases, k, size=size, hidden=hidden, use_class=spec["use_class"])
+        if spec is None:   # the plain regressor predicts the spectrogram itself: give it its scale
+            model = train.build_seeded(init, lambda: m05.SoundPredictor(k, size=size, n_out=s_tr.shape[2],
+                                                                        hidden=hidden, lstm_rate="video"))
+            model.set_output_scale(s_tr.transpose(0, 2, 1))                          # [N, F, S]: per bin
+        else:
+            model = train.build_seeded(init, lambda: POCAN(bases, k, size=size, hidden=hidden,
+                                                           use_class=spec["use_class"]))
         wp = 0.0 if spec is None else w_perc * spec["w_perc"]
         data = make_batches(x_tr, f_tr, s_tr, y_tr, batch_size, repro.torch_generator(seed, "m10-batches"))
         with torch.random.fork_rng():        # notebook 05's dropout draws from torch's global stream
