@@ -432,11 +432,24 @@ def wavetable(amps: np.ndarray, phases: np.ndarray | None = None, size: int = 20
     Notebook: 03_datasets
     """
     a = np.asarray(amps, np.float64)
-    ph = np.zeros_like(a) if phases is None else np.asarray(phases, np.float64)
-    u = np.arange(size) / size
     k = np.arange(1, len(a) + 1)
-    arg = ((k[:, None] * u[None]) % 1.0 * (2 * np.pi) + ph[:, None]).astype(np.float32)
-    return (np.sin(arg) * a[:, None].astype(np.float32)).sum(0)
+    if phases is None:
+        # sin(2 pi (k j mod size) / size) is entry (k j mod size) of one sine period: a lookup
+        # gives the very same float32 numbers as evaluating the sine K times over
+        sines = _sine_period(size)[(k[:, None] * np.arange(size)[None]) % size]
+    else:
+        u = np.arange(size) / size
+        arg = (k[:, None] * u[None]) % 1.0 * (2 * np.pi) + np.asarray(phases, np.float64)[:, None]
+        sines = np.sin(arg.astype(np.float32))
+    return (sines * a[:, None].astype(np.float32)).sum(0)
+
+
+@functools.lru_cache(maxsize=8)
+def _sine_period(size: int) -> np.ndarray:
+    """float32 ``sin(2 pi j / size)``, j = 0..size-1, computed as :func:`wavetable` computes it."""
+    table = np.sin((np.arange(size) / size * (2 * np.pi)).astype(np.float32))
+    table.flags.writeable = False
+    return table
 
 
 def play_wavetable(table: np.ndarray, cycles: np.ndarray) -> np.ndarray:
