@@ -26,6 +26,11 @@ from .repro import cache_dir, config_hash
 Batch = Any
 LossFn = Callable[[nn.Module, Batch], "torch.Tensor | tuple[torch.Tensor, dict[str, float]]"]
 
+#: Options of every Adam / AdamW the series builds. ``foreach``: one call per update operation
+#: for all parameters instead of a Python loop over them, the same numbers
+#: (``tests/test_train.py`` checks) and faster for the many small tensors of our networks.
+OPTIMIZER_OPTIONS: dict[str, Any] = {"foreach": True}
+
 
 def _arch(model: nn.Module) -> dict:
     return {"class": type(model).__qualname__, "repr": repr(model),
@@ -227,7 +232,7 @@ def fit(model: nn.Module, data: Iterable[Batch] | Callable[[int], Batch], loss_f
 
 def _fit_loop(model, data, loss_fn, hist, *, steps, lr, weight_decay, clip_grad, optimizer, val_data, val_every,
               device, bar) -> History:
-    opt = optimizer or torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay)
+    opt = optimizer or torch.optim.AdamW(model.parameters(), lr=lr, weight_decay=weight_decay, **OPTIMIZER_OPTIONS)
     t0 = time.time()
     model.train()
     for step, batch in enumerate(_batches(data, steps)):
@@ -323,8 +328,8 @@ def fit_gan(generator: nn.Module, discriminator: nn.Module, data: Iterable[Batch
 
 def _gan_loop(generator, discriminator, data, d_loss_fn, g_loss_fn, hist, *, steps, lr_g, lr_d, betas, d_steps,
               device, clip_grad, bar, callback) -> History:
-    opt_g = torch.optim.Adam(generator.parameters(), lr=lr_g, betas=betas)
-    opt_d = torch.optim.Adam(discriminator.parameters(), lr=lr_d, betas=betas)
+    opt_g = torch.optim.Adam(generator.parameters(), lr=lr_g, betas=betas, **OPTIMIZER_OPTIONS)
+    opt_d = torch.optim.Adam(discriminator.parameters(), lr=lr_d, betas=betas, **OPTIMIZER_OPTIONS)
     t0 = time.time()
     generator.train()
     discriminator.train()
@@ -444,5 +449,5 @@ def plot_history(hist: History, keys: Iterable[str] = ("loss",), *, ax=None, smo
     return ax
 
 
-__all__ = ["History", "build_seeded", "checkpoint_path", "evaluate", "fit", "fit_gan", "load_checkpoint",
-           "plot_history", "save_checkpoint", "side_by_side", "training_rng"]
+__all__ = ["OPTIMIZER_OPTIONS", "History", "build_seeded", "checkpoint_path", "evaluate", "fit", "fit_gan",
+           "load_checkpoint", "plot_history", "save_checkpoint", "side_by_side", "training_rng"]
