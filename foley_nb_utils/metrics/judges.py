@@ -607,11 +607,12 @@ def _judge_data(key: tuple[str, str, int, str]):
 
 
 _LOGMEL: dict[int, tuple[Any, torch.Tensor]] = {}
+_LOGMEL_LOCK = threading.Lock()  # not _DATA_LOCK: an image judge need not wait for the audio's log-mels
 
 
 def _logmel_of(batch, spec: dict) -> torch.Tensor:
     """Judge log-mel of a judge-data batch, computed once per session (audio and sync judges share it)."""
-    with _DATA_LOCK:
+    with _LOGMEL_LOCK:
         hit = _LOGMEL.get(id(batch))
         if hit is None or hit[0] is not batch:
             if len(_LOGMEL) > 4:
@@ -645,12 +646,13 @@ def _train_classifier(model: nn.Module, x: tuple[torch.Tensor, ...], y: dict[str
     """``train.fit`` with random mini-batches, optional augmentation and a cosine learning rate."""
     import math
 
-    from ..train import fit
+    from ..train import OPTIMIZER_OPTIONS, fit
 
     gen = torch.Generator().manual_seed(int(repro.rng(seed, "judge-batches", name).integers(0, 2**62)))
     n = len(x[0])
     model.to(device)
-    opt = torch.optim.AdamW(model.parameters(), lr=settings["lr"], weight_decay=settings["weight_decay"])
+    opt = torch.optim.AdamW(model.parameters(), lr=settings["lr"], weight_decay=settings["weight_decay"],
+                            **OPTIMIZER_OPTIONS)
     steps = settings["steps"]
 
     def batch(step: int):
