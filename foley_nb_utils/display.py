@@ -121,6 +121,84 @@ def frames_strip(frames: np.ndarray, n: int = 8, *, fps: float | None = None, ax
     return axes
 
 
+def image_grid(images, *, titles=None, colours=None, row_labels: Sequence[str] | None = None,
+               tile: float = 0.6, gap: int = 2, fontsize: float = 6, ax=None):
+    """Rows of small pictures drawn as one mosaic in one axes, with a title over each picture.
+
+    One axes for the whole grid: notebook 07's 3 × 13 grid of 32 × 32 pictures draws in 0.4 s
+    instead of 1.8 s with one axes per picture (each axes costs tens of milliseconds to lay out
+    and render).
+
+    Args:
+        images: rows of uint8 ``[H, W, 3]`` pictures, all the same size (nested lists or an
+            array ``[R, C, H, W, 3]``); ``None`` leaves a place empty.
+        titles: rows of strings written above the pictures; a missing or ``None`` row or entry
+            has none (a row without titles gets no space for them).
+        colours: rows of matplotlib colours for each title and for a frame of ``gap`` pixels
+            around the picture, e.g. green where a judge names the right class; missing or
+            ``None``: black title, no frame.
+        row_labels: one string per row, written left of it.
+        tile: width of one picture in inches (sets the figure size when ``ax`` is None).
+        gap: white (or coloured) pixels around each picture.
+        fontsize: of titles and row labels, in points.
+        ax: draw into this axes instead of a new figure.
+
+    Returns:
+        The axes.
+
+    Notebook: 07_2017_cross_modal_gan
+    """
+    import matplotlib.pyplot as plt
+    from matplotlib.colors import to_rgb
+
+    if not (tile > 0 and gap >= 0 and int(gap) == gap):
+        raise ValueError(f"image_grid: tile must be > 0 inches and gap a whole number of pixels >= 0, "
+                         f"got tile={tile}, gap={gap}")
+    gap = int(gap)
+    rows = [list(r) for r in images]
+    shown = [np.asarray(x) for r in rows for x in r if x is not None]
+    if not shown:
+        raise ValueError("image_grid: no pictures to show")
+    H, W = shown[0].shape[:2]
+    for i, r in enumerate(rows):
+        for j, x in enumerate(r):
+            if x is not None and (np.asarray(x).shape != (H, W, 3) or np.asarray(x).dtype != np.uint8):
+                raise ValueError(f"image_grid: picture [{i}][{j}] is {np.asarray(x).dtype} "
+                                 f"{np.asarray(x).shape}; all must be uint8 [{H}, {W}, 3] like the first")
+
+    def cell(table, i, j):
+        if table is None or i >= len(table) or table[i] is None or j >= len(table[i]):
+            return None
+        return table[i][j]
+
+    pitch_x = W + 2 * gap
+    # a row with titles gets a band above it: the font's height in picture pixels at this tile size
+    band = int(np.ceil(1.5 * fontsize / 72 * pitch_x / tile))
+    tops = np.cumsum([0] + [band * any(cell(titles, i, j) for j in range(len(r))) + H + 2 * gap
+                            for i, r in enumerate(rows)])
+    n_cols = max(len(r) for r in rows)
+    canvas = np.full((tops[-1], n_cols * pitch_x, 3), 255, np.uint8)
+    if ax is None:
+        _, ax = plt.subplots(figsize=(n_cols * tile, tile * tops[-1] / pitch_x))
+    for i, r in enumerate(rows):
+        y0 = tops[i + 1] - H - 2 * gap
+        for j, x in enumerate(r):
+            x0, colour = j * pitch_x, cell(colours, i, j)
+            if colour is not None:
+                canvas[y0:y0 + H + 2 * gap, x0:x0 + pitch_x] = np.round(np.asarray(to_rgb(colour)) * 255)
+            if x is not None:
+                canvas[y0 + gap:y0 + gap + H, x0 + gap:x0 + gap + W] = x
+            title = cell(titles, i, j)
+            if title:
+                ax.text(x0 + pitch_x / 2, y0 - 0.5, title, ha="center", va="bottom", fontsize=fontsize,
+                        color=colour or "black")
+        if row_labels is not None and i < len(row_labels) and row_labels[i]:
+            ax.text(-1, y0 + gap + H / 2, row_labels[i], ha="right", va="center", fontsize=fontsize)
+    ax.imshow(canvas, interpolation="nearest")
+    ax.set_axis_off()
+    return ax
+
+
 # --------------------------------------------------------------------------- HTML helpers
 class HTML:
     """Minimal rich-display object (``_repr_html_``) that also prints sensibly as text."""
@@ -292,5 +370,5 @@ def show_source(obj: Any) -> HTML:
                 f"<div style='font-size:85%'>{body}</div></details>", src)
 
 
-__all__ = ["HTML", "frames_strip", "play", "players", "row", "setup_plots", "show_source",
+__all__ = ["HTML", "frames_strip", "image_grid", "play", "players", "row", "setup_plots", "show_source",
            "spectrogram", "table", "video_player", "waveform"]

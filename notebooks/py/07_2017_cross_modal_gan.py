@@ -262,20 +262,18 @@ plt.show()
 # %%
 gen = ctx.torch_gen("s2i-samples")
 cond_s2i = m07.conditions(encoders["logmel"], "logmel", data)
-rows = 2
-fig, axes = plt.subplots(rows + 1, len(CLASSES), figsize=(8, 2.2))
+pics, titles, colours = ([[], [], []] for _ in range(3))  # rows: a real picture, two generated ones
 for k in range(len(CLASSES)):
-    idx = torch.nonzero(test.labels == k).squeeze(1)[:rows]
-    real = m07.images_to_uint8(test.images[idx[:1]])[0]
-    fake = m07.generate(runs["S2I-C"].gen, cond_s2i["test"][idx], gen)
-    names = image_judge.predict(m07.images_to_uint8(fake))["instrument"].argmax(1)
-    axes[0, k].imshow(real, interpolation="nearest")
-    axes[0, k].set_title(CLASSES[k][:8], fontsize=6)
-    for r, (img, name) in enumerate(zip(m07.images_to_uint8(fake), names)):
-        axes[r + 1, k].imshow(img, interpolation="nearest")
-        axes[r + 1, k].set_title(CLASSES[name][:7], fontsize=6, color="green" if name == k else "red")
-for ax in axes.flat:
-    ax.axis("off")
+    idx = torch.nonzero(test.labels == k).squeeze(1)[:2]
+    fake = m07.images_to_uint8(m07.generate(runs["S2I-C"].gen, cond_s2i["test"][idx], gen))
+    named = image_judge.predict(fake)["instrument"].argmax(1)
+    column = [(m07.images_to_uint8(test.images[idx[:1]])[0], CLASSES[k][:8], None)]
+    column += [(pic, CLASSES[n][:7], "green" if n == k else "red") for pic, n in zip(fake, named)]
+    for r, (pic, title, colour) in enumerate(column):
+        pics[r].append(pic)
+        titles[r].append(title)
+        colours[r].append(colour)
+fnu.display.image_grid(pics, titles=titles, colours=colours, row_labels=["real", "from sound 1", "from sound 2"])
 plt.show()
 
 # %%

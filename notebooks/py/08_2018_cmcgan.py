@@ -186,7 +186,7 @@ plt.show()
 # ## 5 · What the models make
 #
 # Top row: real pictures. Then A→V pictures from two *test* sounds of that instrument, from [3]'s
-# S2I-C and from CMCGAN. The judge's verdict is in green (right) or red (wrong).
+# S2I-C and from CMCGAN. A green frame: the image judge names the sound's instrument; red: another one.
 
 # %%
 cond_s2i = m07.conditions(encoders["logmel"], "logmel", data)
@@ -194,23 +194,16 @@ idx = torch.cat([torch.nonzero(test.labels == k).squeeze(1)[:2] for k in range(l
 sub = test.subset(idx)
 made = {"[3] S2I-C": m07.generate(runs["S2I-C"].gen, cond_s2i["test"][idx], ctx.torch_gen("s2i")),
         "CMCGAN": m08.translate(runs["CMCGAN"].gen, sub, ctx.torch_gen("cmc"))[0]}
-fig, axes = plt.subplots(1 + 2 * len(made), len(CLASSES), figsize=(8, 3.4))
-for k in range(len(CLASSES)):
-    axes[0, k].imshow(m07.images_to_uint8(sub.images[2 * k:2 * k + 1])[0], interpolation="nearest")
-    axes[0, k].set_title(CLASSES[k][:8], fontsize=6)
-    for m_i, (name, imgs) in enumerate(made.items()):
-        pics = m07.images_to_uint8(imgs[2 * k:2 * k + 2])
-        verdict = judges[0].predict(pics)["instrument"].argmax(1)
-        for r in range(2):
-            ax = axes[1 + 2 * m_i + r, k]
-            ax.imshow(pics[r], interpolation="nearest")
-            ax.set_title(name[:6] if k == 0 and r == 0 else "", fontsize=6, loc="left")
-            for side in ax.spines.values():
-                side.set_color("green" if verdict[r] == k else "red")
-                side.set_linewidth(2)
-for ax in axes.flat:
-    ax.set_xticks([])
-    ax.set_yticks([])
+real = m07.images_to_uint8(sub.images[::2])  # one real picture per instrument
+pics, colours = [list(real)], [[None] * len(CLASSES)]
+for imgs in made.values():  # two rows per model: its pictures of the two test sounds of each instrument
+    fake = m07.images_to_uint8(imgs)
+    verdict = judges[0].predict(fake)["instrument"].argmax(1)
+    for r in range(2):
+        pics.append(list(fake[r::2]))
+        colours.append(["green" if v == k else "red" for k, v in enumerate(verdict[r::2])])
+fnu.display.image_grid(pics, titles=[[c[:8] for c in CLASSES]], colours=colours,
+                       row_labels=["real", *(name if r == 0 else "" for name in made for r in range(2))])
 plt.show()
 
 # %% [markdown]
