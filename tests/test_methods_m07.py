@@ -400,3 +400,42 @@ def test_train_variants_rejects_unknown_variants_and_missing_encoders():
         m07.train_variants(("S2I-X",), {}, {}, (None, None), 0, m07.settings("quick"))
     with pytest.raises(ValueError, match="image"):
         m07.train_variants(("I2S",), {}, {"logmel": None}, (None, None), 0, m07.settings("quick"))
+
+
+def test_train_cgan_runs_the_generator_once_per_step_to_the_weights_of_two_passes(cache):
+    """train_cgan reuses the D update's generated batch in the G update: the weights are those of
+    generating twice per step (BatchNorm normalises with the batch's statistics either way), and
+    BatchNorm's running statistics are updated once per step."""
+    g = torch.Generator().manual_seed(0)
+    x, y = _toy_images(64, 4, g)
+    cond = F.one_hot(y, 4).float().repeat(1, 32)
+    steps = 12
+
+    def nets():
+        return (m07.build_seeded(1, lambda: m07.CondGenerator((3, 16, 16), base=4, depth=2)),
+                m07.build_seeded(2, lambda: m07.CondDiscriminator((3, 16, 16), base=4, depth=2)))
+
+    G, D = nets()
+    m07.train_cgan(G, D, x, cond, y, steps=steps, batch_size=8, generator=torch.Generator().manual_seed(3))
+    # reference: the same batches, with a separate generator pass in each update
+    G2, D2 = nets()
+    gen = torch.Generator().manual_seed(3)
+    take = m07._batches(len(x), 8, gen)
+
+    def batch(step):
+        idx = take(step)
+        return x[idx], cond[idx], x[m07.wrong_class_index(y, idx, gen)], G2.sample_z(len(idx), gen)
+
+    def d_loss(G_, D_, b):
+        with torch.no_grad():
+            fake = G_(b[1], b[3])
+        s = D_(torch.cat([b[0], fake, b[2]]), b[1].repeat(3, 1)).chunk(3)
+        return m07.gan_cls_losses(*s)
+
+    m07.fit_tracked(G2, D2, batch, d_loss, lambda G_, D_, b: F.softplus(-D_(G_(b[1], b[3]), b[1])).mean(),
+                    steps=steps, lr_g=1e-3, lr_d=2e-3, track=None, track_every=50, name=None, config={})
+    for a, b in ((G, G2), (D, D2)):
+        assert all(torch.equal(p, q) for p, q in zip(a.parameters(), b.parameters()))
+    counts = [int(m.num_batches_tracked) for m in G.modules() if isinstance(m, torch.nn.BatchNorm2d)]
+    assert counts and all(n == steps for n in counts)
+    assert all(int(m.num_batches_tracked) == 2 * steps for m in G2.modules() if isinstance(m, torch.nn.BatchNorm2d))

@@ -920,6 +920,11 @@ def train_cgan(gen: CondGenerator, disc: CondDiscriminator, target: torch.Tensor
     :func:`gan_cls_losses`, G the non-saturating ``−log S_f``. Training, tracking and
     checkpoint selection: :func:`fit_tracked`.
 
+    G runs once per step, as in DCGAN: the D update sees the generated batch detached, the G
+    update back-propagates through the same batch. (A second pass would make the very same
+    samples, since BatchNorm normalises with the batch's own statistics in training; it would
+    only cost time and update BatchNorm's running statistics twice per step.)
+
     Args:
         gen, disc: :class:`CondGenerator` and :class:`CondDiscriminator`.
         target: real samples ``[N, *out_shape]`` in [-1, 1].
@@ -947,19 +952,21 @@ def train_cgan(gen: CondGenerator, disc: CondDiscriminator, target: torch.Tensor
         wrong = wrong_class_index(labels, idx, generator) if mismatch else idx
         return target[idx], cond[idx], target[wrong], gen.sample_z(len(idx), generator)
 
+    made = {}  # the step's generated batch: made in the D update, reused by the G update
+
     def d_loss(G, D, b):
         x, c, xw, z = b
-        with torch.no_grad():
-            fake = G(c, z)
-        xs = [x, fake, xw] if mismatch else [x, fake]
+        made["fake"] = G(c, z)
+        xs = [x, made["fake"].detach(), xw] if mismatch else [x, made["fake"].detach()]
         s = D(torch.cat(xs), c.repeat(len(xs), 1)).chunk(len(xs))  # one pass: D has no BatchNorm
         return gan_cls_losses(s[0], s[1], s[2] if mismatch else None)
 
     def g_loss(G, D, b):
-        _, c, _, z = b
-        return F.softplus(-D(G(c, z), c)).mean()
+        _, c, _, _ = b
+        return F.softplus(-D(made.pop("fake"), c)).mean()
 
-    full = {**(config or {}), "mismatch": bool(mismatch), "batch_size": int(batch_size)}
+    # g_passes: checkpoints of the earlier two-pass training (other BatchNorm statistics) are not reused
+    full = {**(config or {}), "mismatch": bool(mismatch), "batch_size": int(batch_size), "g_passes": 1}
     return fit_tracked(gen, disc, batch, d_loss, g_loss, steps=steps, lr_g=lr_g, lr_d=lr_d, track=track,
                        track_every=track_every, name=name, config=full, device=device, progress=progress)
 
