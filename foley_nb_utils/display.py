@@ -155,16 +155,16 @@ def image_grid(images, *, titles=None, colours=None, row_labels: Sequence[str] |
         raise ValueError(f"image_grid: tile must be > 0 inches and gap a whole number of pixels >= 0, "
                          f"got tile={tile}, gap={gap}")
     gap = int(gap)
-    rows = [list(r) for r in images]
-    shown = [np.asarray(x) for r in rows for x in r if x is not None]
+    rows = [[None if x is None else np.asarray(x) for x in r] for r in images]
+    shown = [x for r in rows for x in r if x is not None]
     if not shown:
         raise ValueError("image_grid: no pictures to show")
     H, W = shown[0].shape[:2]
     for i, r in enumerate(rows):
         for j, x in enumerate(r):
-            if x is not None and (np.asarray(x).shape != (H, W, 3) or np.asarray(x).dtype != np.uint8):
-                raise ValueError(f"image_grid: picture [{i}][{j}] is {np.asarray(x).dtype} "
-                                 f"{np.asarray(x).shape}; all must be uint8 [{H}, {W}, 3] like the first")
+            if x is not None and (x.shape != (H, W, 3) or x.dtype != np.uint8):
+                raise ValueError(f"image_grid: picture [{i}][{j}] is {x.dtype} {x.shape}; "
+                                 f"all must be uint8 [{H}, {W}, 3] like the first")
 
     def cell(table, i, j):
         if table is None or i >= len(table) or table[i] is None or j >= len(table[i]):
