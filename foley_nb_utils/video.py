@@ -416,14 +416,15 @@ def write_video(
         with av.open(str(tmp), mode="w", format=_container_format(path)) as container:
             if "libx264" in av.codecs_available:
                 vs = container.add_stream("libx264", rate=rate)
-                vs.options = {"crf": str(int(crf)), "preset": preset}
+                # threads=1 as an encoder option: x264 with several threads (and PyAV's
+                # thread_count, which the encoder ignores) wrote different bytes for the same
+                # frames from run to run, so the same seed decoded to different pictures
+                vs.options = {"crf": str(int(crf)), "preset": preset, "threads": "1"}
             else:  # pragma: no cover - depends on the FFmpeg build inside PyAV
                 vs = container.add_stream("mpeg4", rate=rate)
                 vs.options = {"qscale": str(max(2, min(31, int(crf) // 2)))}
             vs.width, vs.height, vs.pix_fmt = W, H, "yuv420p"
             vs.codec_context.time_base = Fraction(1, 1) / rate
-            if W * H <= 128 * 128:
-                vs.thread_count = 1  # tiny clips: thread start-up costs more than it saves
             ast = None
             if samples is not None:
                 ast = container.add_stream("aac", rate=sr, layout="mono")
