@@ -1,6 +1,6 @@
 """Loaders for the survey's dataset layouts; each takes a local folder and never downloads.
 
-Every loader returns a :class:`~foley_nb_utils.synth.common.SceneBatch` with the shapes the
+Every loader returns a :class:`~foley_nb_utils.clips.SceneBatch` with the shapes the
 synthetic world uses (frames uint8 ``[N, T, H, W, 3]``, audio float32 ``[N, n]`` mono, labels,
 events), so a notebook switches between synthetic and real data by changing ``DATA_DIR`` only.
 Decoded sources (and assembled batches) are cached under ``repro.cache_dir("features", ...)``,

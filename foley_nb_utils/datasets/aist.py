@@ -19,13 +19,17 @@ from typing import Any
 
 import numpy as np
 
-from ..synth.common import SceneBatch
-from ..synth.dance import GENRE_CODES, GENRES
+from ..clips import SceneBatch
 from . import common as D
 from .class_folders import VideoFolder
 from .common import DatasetError
 
 LOADER = "aist"
+
+#: AIST++ genres and the two-letter codes of its file names (``gBR_…`` = break); the synthetic
+#: dance world (synth.dance) imports them from here.
+GENRES: tuple[str, ...] = ("break", "pop", "lock", "house", "ballet-jazz")
+GENRE_CODES: tuple[str, ...] = ("BR", "PO", "LO", "HO", "JB")
 _NAME = re.compile(r"^g(?P<genre>[A-Z]{2})_s(?P<situation>[A-Z]{2})_c(?P<camera>\d+)_d(?P<dancer>\d+)"
                    r"_m(?P<music>[A-Z]{2}\d+)_ch(?P<choreo>\d+)$")
 

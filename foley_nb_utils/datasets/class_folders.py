@@ -25,7 +25,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from ..synth.common import SceneBatch
+from ..clips import SceneBatch
 from . import common as D
 from .common import DatasetError
 

@@ -28,7 +28,7 @@ from .. import repro
 from ..atomic import atomic_path
 
 if TYPE_CHECKING:
-    from ..synth.common import SceneBatch
+    from ..clips import SceneBatch
 
 #: Bump when the decoded arrays of a loader change meaning: part of every cache key.
 CACHE_VERSION = 1
@@ -330,7 +330,7 @@ def batch_to_arrays(batch: "SceneBatch") -> dict[str, np.ndarray]:
 
     Notebook: 03_datasets
     """
-    from ..synth.common import event_to_json
+    from ..clips import event_to_json
 
     meta = {"ids": batch.ids, "events": [[event_to_json(e) for e in ev] for ev in batch.events],
             "fps": batch.fps, "sr": batch.sr, "scene": batch.scene, "classes": batch.classes,
@@ -348,7 +348,7 @@ def batch_from_arrays(d: dict[str, np.ndarray]) -> "SceneBatch":
 
     Notebook: 03_datasets
     """
-    from ..synth.common import SceneBatch, event_from_json
+    from ..clips import SceneBatch, event_from_json
 
     meta = json.loads(d["meta"].tobytes().decode())
     extra: dict[str, Any] = dict(meta["extra_json"])

@@ -14,7 +14,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from ..synth.common import SceneBatch
+from ..clips import SceneBatch
 from .class_folders import VideoFolder
 
 LOADER = "countix_av"

@@ -31,16 +31,22 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from ..synth.common import Event, SceneBatch
+from ..clips import Event, SceneBatch
 from . import common as D
 from .common import DatasetError
 
 LOADER = "greatest_hits"
 
-# The label vocabulary (17 materials with ``plastic-bag`` hyphenated, hit/scratch, reactions) is
-# defined once, with the synthetic world that mirrors it. Reaction spellings of the real files are
-# unverified, so other tokens are kept as strings.
-from ..synth.hits import ACTIONS, MATERIALS, REACTIONS  # noqa: E402
+# The label vocabulary is the dataset's, so it lives with its loader; the synthetic world
+# (synth.hits) imports it from here. Reaction spellings of the real files are unverified, so other
+# tokens are kept as strings.
+#: The 17 material names of the real Greatest Hits annotations (``plastic-bag`` hyphenated).
+MATERIALS: tuple[str, ...] = ("wood", "metal", "dirt", "rock", "leaf", "plastic", "cloth", "paper", "grass",
+                              "water", "drywall", "gravel", "plastic-bag", "ceramic", "tile", "carpet", "glass")
+#: Actions of the stick.
+ACTIONS: tuple[str, ...] = ("hit", "scratch")
+#: What the struck object does (Greatest Hits Fig. 2 legend; spellings of the real tokens unverified).
+REACTIONS: tuple[str, ...] = ("static", "rigid-motion", "deformation", "scatter", "splash")
 
 _KNOWN_EXTRA = {"action": {"other"}, "reaction": {"other"}}
 

@@ -16,8 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from ..synth.common import SceneBatch
-from ..synth.keyboard import frame_span
+from ..clips import SceneBatch
 from . import common as D
 from .class_folders import VideoFolder
 from .common import DatasetError
@@ -25,10 +24,20 @@ from .common import DatasetError
 LOADER = "piano"
 
 
+def frame_span(start_s: float, end_s: float, fps: float) -> tuple[int, int]:
+    """Frames ``[k0, k1)`` during which a note is shown: ``k0 = round(start * fps)``,
+    ``k1 = max(k0 + 1, round(end * fps))`` (the onset frame is always one of them).
+
+    Notebook: 03_datasets
+    """
+    k0 = int(round(start_s * fps))
+    return k0, max(k0 + 1, int(round(end_s * fps)))
+
+
 def midi_rolls(path: Path, fps: float, n_frames: int, lowest: int, n_keys: int) -> dict[str, np.ndarray]:
     """Per-frame ``roll`` (keys down), ``sounding`` (pedal held notes ring on) and ``onsets``,
     bool ``[n_frames, n_keys]``, from a MIDI file (a note shows in frames
-    :func:`~foley_nb_utils.synth.keyboard.frame_span`).
+    :func:`frame_span`).
 
     Notebook: 03_datasets
     """

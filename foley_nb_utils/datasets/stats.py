@@ -423,7 +423,7 @@ def clip_annotations(batch: Any, i: int) -> list[dict[str, Any]]:
     """The annotations of clip ``i`` of a SceneBatch as table rows (events, else its labels).
 
     Args:
-        batch: a :class:`~foley_nb_utils.synth.common.SceneBatch`.
+        batch: a :class:`~foley_nb_utils.clips.SceneBatch`.
         i: clip index.
 
     Returns:

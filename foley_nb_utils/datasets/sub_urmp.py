@@ -19,12 +19,16 @@ from typing import Any
 
 import numpy as np
 
-from ..synth.common import SceneBatch
-from ..synth.instruments import INSTRUMENTS
+from ..clips import SceneBatch
 from . import common as D
 from .common import DatasetError
 
 LOADER = "sub_urmp"
+
+#: The 13 Sub-URMP instruments (folder names of the public release); the synthetic instruments
+#: world (synth.instruments) imports them from here.
+INSTRUMENTS: tuple[str, ...] = ("bassoon", "cello", "clarinet", "double_bass", "flute", "horn", "oboe", "sax",
+                                "trombone", "trumpet", "tuba", "viola", "violin")
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".bmp")
 _ALIASES = {"saxophone": "sax", "altosax": "sax", "doublebass": "double_bass", "contrabass": "double_bass",
             "frenchhorn": "horn", "bassoon": "bassoon"}

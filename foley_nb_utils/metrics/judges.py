@@ -579,7 +579,7 @@ def judge_data(world: str, profile: str, seed: int, part: str):
     Kept in memory for the session, so several judges of one world generate them once.
 
     Returns:
-        A :class:`~foley_nb_utils.synth.common.SceneBatch`.
+        A :class:`~foley_nb_utils.clips.SceneBatch`.
 
     Notebook: 04_evaluation
     """

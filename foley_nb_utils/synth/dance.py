@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from ..datasets.aist import GENRE_CODES, GENRES  # the dataset's vocabulary
 from . import common as C
 from .common import SceneBatch
 
@@ -35,9 +36,7 @@ KEYPOINTS: tuple[str, ...] = ("nose", "left_eye", "right_eye", "left_ear", "righ
 SKELETON: tuple[tuple[int, int], ...] = ((15, 13), (13, 11), (16, 14), (14, 12), (11, 12), (5, 11), (6, 12), (5, 6),
                                          (5, 7), (6, 8), (7, 9), (8, 10), (1, 2), (0, 1), (0, 2), (1, 3), (2, 4),
                                          (3, 5), (4, 6))
-#: Genres (AIST++ codes in ``GENRE_CODES``) and their tempo ranges in BPM.
-GENRES: tuple[str, ...] = ("break", "pop", "lock", "house", "ballet-jazz")
-GENRE_CODES: tuple[str, ...] = ("BR", "PO", "LO", "HO", "JB")
+#: Tempo range of each genre in BPM (the genres and their codes are AIST++'s: ``datasets.aist``).
 _BPM = {"break": (80, 110), "pop": (80, 115), "lock": (85, 120), "house": (110, 130), "ballet-jazz": (75, 100)}
 CLASSES = GENRES
 

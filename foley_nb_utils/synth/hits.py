@@ -29,18 +29,12 @@ from typing import Any
 
 import numpy as np
 
+from ..datasets.greatest_hits import ACTIONS, MATERIALS, REACTIONS  # the dataset's vocabulary
 from . import common as C
 from .common import Event, SceneBatch
 
 SCENE = "hits"
 
-#: The 17 material names of the real Greatest Hits annotations (``plastic-bag`` hyphenated).
-MATERIALS: tuple[str, ...] = ("wood", "metal", "dirt", "rock", "leaf", "plastic", "cloth", "paper", "grass",
-                              "water", "drywall", "gravel", "plastic-bag", "ceramic", "tile", "carpet", "glass")
-#: Actions of the stick.
-ACTIONS: tuple[str, ...] = ("hit", "scratch")
-#: What the struck object does (Greatest Hits Fig. 2 legend; spellings of the real tokens unverified).
-REACTIONS: tuple[str, ...] = ("static", "rigid-motion", "deformation", "scatter", "splash")
 #: Off-screen distractor sounds (no visual event).
 DISTRACTORS: tuple[str, ...] = ("knock", "clap", "beep", "footstep")
 #: Class names of the scene (the per-clip ``material`` label).

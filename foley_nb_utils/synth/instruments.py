@@ -23,14 +23,12 @@ from typing import Any
 
 import numpy as np
 
+from ..datasets.sub_urmp import INSTRUMENTS  # the dataset's vocabulary
 from . import common as C
 from .common import SceneBatch
 
 SCENE = "instruments"
 
-#: The 13 Sub-URMP instruments (folder names of the public release).
-INSTRUMENTS: tuple[str, ...] = ("bassoon", "cello", "clarinet", "double_bass", "flute", "horn", "oboe", "sax",
-                                "trombone", "trumpet", "tuba", "viola", "violin")
 CLASSES = INSTRUMENTS
 
 DEFAULTS: dict[str, dict[str, Any]] = {

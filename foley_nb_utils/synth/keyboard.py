@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from ..datasets.piano import frame_span  # the layout's note-to-frame convention
 from . import common as C
 from .common import SceneBatch
 
@@ -126,16 +127,6 @@ def _sounding_end(notes: np.ndarray, pedal: np.ndarray) -> np.ndarray:
         if len(later):
             end[i] = min(end[i], notes[later[0], 0])
     return np.maximum(end, notes[:, 1])
-
-
-def frame_span(start_s: float, end_s: float, fps: float) -> tuple[int, int]:
-    """Frames ``[k0, k1)`` during which a note is shown: ``k0 = round(start * fps)``,
-    ``k1 = max(k0 + 1, round(end * fps))`` (the onset frame is always one of them).
-
-    Notebook: 03_datasets
-    """
-    k0 = int(round(start_s * fps))
-    return k0, max(k0 + 1, int(round(end_s * fps)))
 
 
 def _midi(notes: np.ndarray, pedal: np.ndarray, bpm: float, sounding: np.ndarray | None = None) -> Any:
