@@ -167,12 +167,16 @@ def timeline(ax=None, highlight: int | None = None):
     for p in PAPERS:
         cells.setdefault((p.year, names.index(family_group(p.family))), []).append(p)
     for (year, row), group in cells.items():
+        # a lone paper with a neighbour one year later in its row is labelled above its dot:
+        # a label to the right would run into the neighbour (Foley Music → SpecVQGAN)
+        above = len(group) == 1 and (year + 1, row) in cells
         for k, p in enumerate(group):  # papers sharing a year and family stack vertically
             y = row + 0.24 * (k - (len(group) - 1) / 2)
             color = "tab:red" if p.ref == highlight else "tab:blue"
             ax.plot(year, y, "o", color=color, ms=6)
-            ax.annotate(f"[{p.ref}] {p.short}", (year, y), xytext=(5, -3),
-                        textcoords="offset points", fontsize=7.5, color=color)
+            ax.annotate(f"[{p.ref}] {p.short}", (year, y), xytext=(0, 6) if above else (5, -3),
+                        textcoords="offset points", fontsize=7.5, color=color,
+                        ha="center" if above else "left", va="bottom" if above else "baseline")
     ax.set_yticks(range(len(names)), names)
     ax.set_xticks(sorted({p.year for p in PAPERS}))
     ax.set_xlim(2015.7, 2024.4)

@@ -46,3 +46,28 @@ def test_timeline_draws_every_paper():
     labels = [t.get_text() for t in ax.texts]
     assert len(labels) == 19 and any(l.startswith("[1] ") for l in labels)
     assert sum(1 for t in ax.texts if t.get_color() == "tab:red") == 1
+
+
+def test_timeline_labels_do_not_overlap():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from foley_nb_utils import papers
+
+    ax = papers.timeline()
+    fig = ax.figure
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    boxes = [(t.get_text(), t.get_window_extent(renderer), ax.transData.transform(t.xy)[0]) for t in ax.texts]
+    assert len(boxes) == len(papers.PAPERS)
+    clashes = [(a, b) for i, (a, ba, _) in enumerate(boxes) for b, bb, _ in boxes[i + 1:] if ba.overlaps(bb)]
+    # a dot's radius plus 3 points of air, in pixels: a label that touches a dot reads as its label
+    r = (ax.lines[0].get_markersize() / 2 + 3) * fig.dpi / 72
+    dots = [ax.transData.transform(line.get_xydata()[0]) for line in ax.lines]
+    on_dot = [a for a, box, own_x in boxes for x, y in dots  # dots of other years (a year's stack is fine)
+              if abs(x - own_x) > 1 and box.x0 - r < x < box.x1 + r and box.y0 - r < y < box.y1 + r]
+    plt.close(fig)
+    assert not clashes, f"labels overlap: {clashes}"
+    assert not on_dot, f"labels cover a paper's dot: {on_dot}"
