@@ -59,7 +59,7 @@ CLAIMS: dict[str, dict[str, bool | None]] = {
     "09_2018_visual_to_sound": {
         "category retrieval from generated sound: flow ≥ seq ≥ frame (R@1)": False,
         "category retrieval by likelihood (paper's protocol): flow ≥ seq ≥ frame": False,
-        "generated sound fools the real-vs-fake discriminator more often than the class-conditional baseline": False,
+        "generated sound fools the real-vs-fake discriminator more often than the class-conditional baseline": None,
     },
     "10_2018_pocan": {
         "POCAN beats the notebook-05 regression model on R@1, R@5 and R@10": False,
