@@ -4,8 +4,7 @@ Layout: ``<root>/img/<split>/<instrument>/<name>.jpg`` and ``<root>/chunk/<split
 <name>.wav``; the image and the chunk of a pair share split, instrument and name. Splits seen in
 the wild: ``train`` / ``test`` / ``validation`` (or ``val``); instrument folders are named
 ``double_bass``, ``sax`` ... (spellings such as ``Double Bass`` or ``saxophone`` are mapped to
-the 13 names of :data:`foley_nb_utils.synth.instruments.INSTRUMENTS`). Files are globbed, never
-counted.
+the 13 names of :data:`INSTRUMENTS`, defined here). Files are globbed, never counted.
 
 Notebook: 03_datasets (and 07_2017_cross_modal_gan, 08_2018_cmcgan, 13_2020_sa_cmgan)
 """
