@@ -418,8 +418,10 @@ def write_video(
                 vs = container.add_stream("libx264", rate=rate)
                 # threads=1 as an encoder option: x264 with several threads (and PyAV's
                 # thread_count, which the encoder ignores) wrote different bytes for the same
-                # frames from run to run, so the same seed decoded to different pictures
-                vs.options = {"crf": str(int(crf)), "preset": preset, "threads": "1"}
+                # frames from run to run, so the same seed decoded to different pictures; and
+                # mbtree=0, because its macroblock-tree rate control read memory it had not
+                # written, so even on one thread a clip changed with what the heap held before
+                vs.options = {"crf": str(int(crf)), "preset": preset, "threads": "1", "x264-params": "mbtree=0"}
             else:  # pragma: no cover - depends on the FFmpeg build inside PyAV
                 vs = container.add_stream("mpeg4", rate=rate)
                 vs.options = {"qscale": str(max(2, min(31, int(crf) // 2)))}
