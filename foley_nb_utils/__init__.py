@@ -7,6 +7,7 @@ teaches it):
 ``repro``      profiles, seeds, devices, paths, the setup banner (00)
 ``papers``     the 19 surveyed papers and the notebook map (00)
 ``results``    ``record`` / ``claim``: measured results, JSON sidecar per run (00)
+``evidence``   a claim's effect, 95 % interval and verdict from measurements (00)
 ``display``    plots, compact audio/video players, tables, ``show_source`` (01)
 ``audio``      I/O, resampling, log-mel, ERB cochleagram, inversion, onsets (01)
 ``video``      PyAV decoding/encoding, spacetime images, frame differences (01)
@@ -28,7 +29,7 @@ import importlib
 
 __version__ = "0.1.0"
 
-_SUBMODULES = ("atomic", "audio", "bench", "datasets", "display", "metrics", "methods", "nn", "papers",
+_SUBMODULES = ("atomic", "audio", "bench", "clips", "datasets", "display", "evidence", "metrics", "methods", "nn", "papers",
                "repro", "reproduce", "results", "synth", "toy", "train", "video", "widgets")
 
 

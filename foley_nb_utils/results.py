@@ -7,15 +7,20 @@ computed, never typed in::
 
     fnu.results.configure(notebook="05_...", out_dir=OUT_DIR)   # done by fnu.repro.setup
     acc = fnu.results.record("accuracy", acc)
-    fnu.results.claim("beats chance", paper="22.0% vs 4.5% chance",
-                      ours=acc, holds=acc > 0.045)
+    fnu.results.claim("beats chance", paper="22.0% vs 4.5% chance", ours=acc,
+                      measured=fnu.evidence.decide(correct, 0.045))   # per-example 1/0
     fnu.results.show()
 
-Sidecar format (``"format": 1``)::
+A paper's claim is decided from measurements (:mod:`foley_nb_utils.evidence`): its verdict is
+``"holds"``, ``"refuted"`` or ``"inconclusive"``, with the effect and its 95 % interval. A
+notebook's own checks and the survey statements of notebook 03 may pass a plain ``holds=bool``.
 
-    {"format": 1, "notebook": str, "meta": {...}, "started": iso, "updated": iso,
+Sidecar format (``"format": 2``; format 1, without ``verdict``/``kind``/``evidence``, still loads)::
+
+    {"format": 2, "notebook": str, "meta": {...}, "started": iso, "updated": iso,
      "values": {name: {"value": v, "unit": u}},
-     "claims": {name: {"paper": str, "ours": v, "holds": bool, "note": str}}}
+     "claims": {name: {"paper": str, "ours": v, "holds": bool | None, "verdict": str,
+                       "kind": "paper" | "survey" | "check", "evidence": {...} | None, "note": str}}}
 
 JSON has no NaN or infinity: such a number is stored as ``null``; when the whole
 value is non-finite the entry also carries ``"nonfinite": "nan" | "inf" | "-inf"``
@@ -47,7 +52,9 @@ __all__ = [
     "SIDECAR_NAME",
     "atomic_write_text",
     "claim",
+    "claim_verdict",
     "configure",
+    "default_claim_kind",
     "current",
     "format_value",
     "load",
@@ -58,7 +65,11 @@ __all__ = [
     "verdicts",
 ]
 
-FORMAT = 1
+FORMAT = 2
+_READABLE_FORMATS = (1, 2)
+#: What a claim is: a paper's claim (decided from measurements), a statement of the survey that
+#: notebook 03 checks against the datasets, or a notebook's own check (a primer's sanity test).
+CLAIM_KINDS = ("paper", "survey", "check")
 SIDECAR_NAME = "results.json"
 MAX_ITEMS = 1000  # leaves per value: a sidecar holds summaries, not data
 
@@ -284,25 +295,64 @@ def _as_verdict(holds: Any, name: str) -> bool:
     )
 
 
-def claim(name: str, *, paper: str, ours: Any, holds: bool, note: str = "") -> bool:
-    """Store a tested claim of the paper: its statement, our measurement, the verdict.
+def default_claim_kind(notebook: str | None) -> str:
+    """The kind of a claim recorded by ``notebook``: ``"survey"`` in 03 (the survey's tables),
+    ``"check"`` in the other primers 00–04, ``"paper"`` in the method notebooks 05 onwards."""
+    if not notebook:
+        return "check"  # outside a configured notebook (a script, a test)
+    number = notebook[:2]
+    if not number.isdigit():
+        return "paper"
+    return "survey" if number == "03" else "check" if int(number) <= 4 else "paper"
+
+
+def claim(name: str, *, paper: str, ours: Any = None, holds: bool | None = None, measured: Any = None,
+          note: str = "", kind: str | None = None) -> Any:
+    """Store a tested claim: its statement, our measurement, the verdict.
 
     Args:
         name: short name of the claim, e.g. ``"beats chance"``.
         paper: what the paper states, as text (e.g. ``"22.0% accuracy (Table 2)"``).
-        ours: our measured value(s): a number, text, or a small list/dict of them.
-        holds: the verdict, computed by the notebook: a ``bool`` (numpy bool and
-            one-element torch bool tensors are accepted). ``None``, strings and
-            ints are rejected with TypeError.
-        note: optional reason or caveat (e.g. why it does not hold).
+        ours: our measured value(s): a number, text, or a small list/dict of them
+            (default: the evidence's effect and interval).
+        holds: for a notebook check or a survey statement only: the verdict as a ``bool``
+            (numpy bool and one-element torch bool tensors are accepted).
+        measured: an :class:`foley_nb_utils.evidence.Evidence` from
+            :func:`~foley_nb_utils.evidence.decide` (or ``combine``): the verdict is its
+            ``holds`` / ``refuted`` / ``inconclusive``. A paper's claim must pass it.
+        note: optional reason or caveat (e.g. what the margin means).
+        kind: ``"paper"``, ``"survey"`` or ``"check"``; default from the notebook's number
+            (:func:`default_claim_kind`).
 
     Returns:
-        The verdict as a plain ``bool``.
+        The :class:`Evidence` when ``measured`` was given, else the verdict as a ``bool``.
+
+    Raises:
+        TypeError: both or neither of ``holds`` and ``measured``; a paper's claim with a bare
+            ``holds``; arguments of the wrong type.
 
     Notebook: 00_welcome
     """
     _check_name(name, "claim")
-    verdict = _as_verdict(holds, name)
+    kind = default_claim_kind(_state.get("notebook")) if kind is None else kind
+    if kind not in CLAIM_KINDS:
+        raise ValueError(f"claim({name!r}): kind must be one of {CLAIM_KINDS}, got {kind!r}")
+    if (holds is None) == (measured is None):
+        raise TypeError(f"claim({name!r}): pass exactly one of holds= (a notebook check) and "
+                        f"measured= (evidence from fnu.evidence.decide)")
+    if measured is not None:
+        if not all(hasattr(measured, a) for a in ("verdict", "effect", "low", "high", "to_dict")):
+            raise TypeError(f"claim({name!r}): measured must be an Evidence from fnu.evidence.decide, "
+                            f"got {type(measured).__name__}")
+        verdict_text, evidence = measured.verdict, measured.to_dict()
+        if ours is None:
+            ours = measured.text()
+    else:
+        if kind == "paper":
+            raise TypeError(f"claim({name!r}): a paper's claim is decided from measurements: pass "
+                            f"measured=fnu.evidence.decide(per_example_ours, per_example_reference, ...)")
+        verdict_text, evidence = ("holds" if _as_verdict(holds, name) else "refuted"), None
+    verdict = {"holds": True, "refuted": False}.get(verdict_text)
     if not isinstance(paper, str):
         raise TypeError(f"claim({name!r}): paper must be the paper's statement as str, got {paper!r}")
     if not isinstance(note, str):
@@ -311,12 +361,25 @@ def claim(name: str, *, paper: str, ours: Any, holds: bool, note: str = "") -> b
         "paper": paper,
         "ours": _to_plain(ours, f"claim({name!r}) ours"),
         "holds": verdict,
+        "verdict": verdict_text,
+        "kind": kind,
+        "evidence": evidence,
         "note": note,
     }
     _warn_unconfigured()
     _state["claims"][name] = entry
     _write()
-    return verdict
+    return measured if measured is not None else verdict
+
+
+def claim_verdict(entry: dict) -> str:
+    """``"holds"``, ``"refuted"`` or ``"inconclusive"`` of a stored claim (format 1 or 2)."""
+    if "verdict" in entry:
+        return entry["verdict"]
+    return "holds" if entry.get("holds") else "refuted"
+
+
+VERDICT_MARK = {"holds": "✓", "refuted": "✗", "inconclusive": "?"}
 
 
 def current() -> dict:
@@ -331,7 +394,8 @@ def current() -> dict:
 
 
 def verdicts(reasons: dict[str, str]) -> list[str]:
-    """One line per claim of this run: ✓ or ✗, and for a claim that did not hold, why we think so.
+    """One line per claim of this run: ✓ holds, ✗ refuted or ? inconclusive, with the effect and
+    its interval, and for a claim that did not hold, why we think so.
 
     A method notebook writes its explanations before it knows the outcome (the same text serves
     every seed), so every recorded claim needs one; a claim without an explanation, or an
@@ -350,8 +414,12 @@ def verdicts(reasons: dict[str, str]) -> list[str]:
     missing, unknown = sorted(set(claims) - set(reasons)), sorted(set(reasons) - set(claims))
     if missing or unknown:
         raise KeyError(f"verdicts: no reason given for claims {missing}; reasons for unrecorded claims {unknown}")
-    lines = [f"✓ {name}" if entry["holds"] else f"✗ {name} — likely reason: {reasons[name]}"
-             for name, entry in claims.items()]
+    lines = []
+    for name, entry in claims.items():
+        v = claim_verdict(entry)
+        ev = f" ({_evidence_text(entry['evidence'])})" if entry.get("evidence") else ""
+        lines.append(f"✓ {name}{ev}" if v == "holds" else
+                     f"{VERDICT_MARK[v]} {name}: {v}{ev} — {'likely reason' if v == 'refuted' else 'why'}: {reasons[name]}")
     print("\n".join(lines))
     return lines
 
@@ -363,7 +431,7 @@ def load(path: str | Path) -> dict:
         path: a ``results.json`` file, or the folder that holds one.
 
     Returns:
-        The sidecar as a dict (format 1).
+        The sidecar as a dict (format 1 or 2).
 
     Raises:
         FileNotFoundError: no such file.
@@ -380,9 +448,9 @@ def load(path: str | Path) -> dict:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as e:
         raise ValueError(f"{str(path)!r} is not valid JSON: {e}") from None
-    if not isinstance(data, dict) or data.get("format") != FORMAT:
+    if not isinstance(data, dict) or data.get("format") not in _READABLE_FORMATS:
         got = data.get("format") if isinstance(data, dict) else type(data).__name__
-        raise ValueError(f"{str(path)!r} is not a results sidecar of format {FORMAT} (format: {got!r})")
+        raise ValueError(f"{str(path)!r} is not a results sidecar of format {_READABLE_FORMATS} (format: {got!r})")
     for key in ("values", "claims"):
         if not isinstance(data.get(key), dict):
             raise ValueError(f"{str(path)!r}: field {key!r} is missing or not an object")
@@ -449,7 +517,9 @@ def _rows(data: dict, kind: str) -> tuple[list[list[str]], list[list[str]], bool
         for name, e in data.get("values", {}).items()
     ]
     claims = [
-        [name, e.get("paper", ""), format_value(e.get("ours")), "✓" if e.get("holds") else "✗", e.get("note", "")]
+        [name, e.get("paper", ""), format_value(e.get("ours")),
+         _evidence_text(e["evidence"]) if e.get("evidence") else "",
+         f"{VERDICT_MARK[claim_verdict(e)]} {claim_verdict(e)}", e.get("note", "")]
         for name, e in data.get("claims", {}).items()
     ]
     nulls = any(_has_null(e.get("value")) for e in data.get("values", {}).values()) or any(
@@ -469,7 +539,13 @@ def _check_kind(kind: str) -> str:
 
 
 _VALUE_HEAD = ["name", "value", "unit"]
-_CLAIM_HEAD = ["claim", "paper", "ours", "holds", "note"]
+_CLAIM_HEAD = ["claim", "paper", "ours", "effect [95 % interval]", "verdict", "note"]
+
+
+def _evidence_text(ev: dict) -> str:
+    """``"+0.112 [+0.051, +0.170] > 0"`` from a stored evidence dict (compound: its weakest part)."""
+    op = ">" if ev.get("direction") == "greater" else "<"
+    return f"{ev['effect']:+.3g} [{ev['low']:+.3g}, {ev['high']:+.3g}] {op} {ev['margin']:g}"
 
 
 def to_html(data: dict | None = None, kind: str = "all") -> str:

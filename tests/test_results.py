@@ -37,7 +37,7 @@ def test_configure_writes_header_and_round_trips(tmp_path):
     path = results.configure("05_x", out, meta={"profile": "quick", "seed": np.int64(3), "data_dir": None})
     assert path == out / "results.json"
     header = strict_json(path)
-    assert header["format"] == 1
+    assert header["format"] == results.FORMAT == 2
     assert header["notebook"] == "05_x"
     assert header["meta"] == {"profile": "quick", "seed": 3, "data_dir": None}
     assert header["values"] == {} and header["claims"] == {}
@@ -45,12 +45,13 @@ def test_configure_writes_header_and_round_trips(tmp_path):
 
     results.record("accuracy", 0.75, unit="%")
     results.record("n_clips", 12)
-    results.claim("beats chance", paper="22% vs 4.5% chance", ours=0.75, holds=True, note="synthetic")
+    results.claim("beats chance", paper="22% vs 4.5% chance", ours=0.75, holds=True, note="synthetic", kind="check")
     loaded = results.load(path)
     assert loaded == results.current()
     assert loaded["values"] == {"accuracy": {"value": 0.75, "unit": "%"}, "n_clips": {"value": 12, "unit": None}}
     assert loaded["claims"] == {
-        "beats chance": {"paper": "22% vs 4.5% chance", "ours": 0.75, "holds": True, "note": "synthetic"}
+        "beats chance": {"paper": "22% vs 4.5% chance", "ours": 0.75, "holds": True, "verdict": "holds",
+                         "kind": "check", "evidence": None, "note": "synthetic"}
     }
     # load() also accepts the folder
     assert results.load(out) == loaded
@@ -162,7 +163,7 @@ def test_atomic_write_text_keeps_normal_permissions(tmp_path):
 @pytest.mark.parametrize("verdict", [None, "yes", 1, 0, np.float64(1.0), torch.tensor([True, False])])
 def test_claim_rejects_a_verdict_that_is_not_a_bool(tmp_path, verdict):
     path = results.configure("00_w", tmp_path)
-    with pytest.raises(TypeError, match="holds must be a bool"):
+    with pytest.raises(TypeError, match="holds must be a bool" if verdict is not None else "exactly one of holds"):
         results.claim("sync", paper="better sync", ours=0.3, holds=verdict)
     assert results.load(path)["claims"] == {}
 
@@ -215,7 +216,7 @@ def test_load_errors_name_the_file(tmp_path):
     with pytest.raises(ValueError, match="broken.json.*not valid JSON"):
         results.load(broken)
     other = tmp_path / "other.json"
-    other.write_text(json.dumps({"format": 2, "values": {}, "claims": {}}))
+    other.write_text(json.dumps({"format": 3, "values": {}, "claims": {}}))
     with pytest.raises(ValueError, match="other.json.*format"):
         results.load(other)
     nolist = tmp_path / "noclaims.json"
@@ -295,13 +296,43 @@ def test_show_displays_html_and_text_in_ipython(tmp_path, monkeypatch):
 
 
 def test_verdicts_explain_every_failed_claim_and_nothing_else(tmp_path, capsys):
-    results.configure("05_x", tmp_path)
+    results.configure("02_x", tmp_path)
     results.claim("holds", paper="a", ours=1, holds=True)
     results.claim("fails", paper="b", ours=0, holds=False)
     lines = results.verdicts({"holds": "unused", "fails": "too little data"})
-    assert lines == ["✓ holds", "✗ fails — likely reason: too little data"]
+    assert lines == ["✓ holds", "✗ fails: refuted — likely reason: too little data"]
     assert "too little data" in capsys.readouterr().out
     with pytest.raises(KeyError, match="fails"):
         results.verdicts({"holds": "x"})  # a claim without its reason
     with pytest.raises(KeyError, match="renamed"):
         results.verdicts({"holds": "x", "fails": "y", "renamed": "z"})  # a reason without its claim
+
+
+def test_a_paper_claim_is_decided_from_measurements(tmp_path):
+    from foley_nb_utils import evidence
+
+    path = results.configure("05_x", tmp_path)
+    with pytest.raises(TypeError, match="decided from measurements"):
+        results.claim("bare", paper="p", ours=1, holds=True)  # a method notebook's claim needs evidence
+    with pytest.raises(TypeError, match="exactly one"):
+        results.claim("both", paper="p", holds=True, measured=evidence.decide([1, 0, 1], 0.1))
+    gen = np.random.default_rng(0)
+    ours = (gen.random(200) < 0.7).astype(float)
+    base = (gen.random(200) < 0.4).astype(float)
+    ev = results.claim("beats", paper="70 % vs 40 %", measured=evidence.decide(ours, base))
+    tie = results.claim("ties", paper="better", measured=evidence.decide(ours, ours[::-1]))
+    assert ev.verdict == "holds" and ev.low > 0 and tie.verdict == "inconclusive"
+    stored = results.load(path)["claims"]
+    assert stored["beats"]["verdict"] == "holds" and stored["beats"]["holds"] is True
+    assert stored["beats"]["kind"] == "paper"
+    assert stored["beats"]["evidence"]["effect"] == pytest.approx(ours.mean() - base.mean())
+    assert stored["ties"]["holds"] is None and stored["ties"]["verdict"] == "inconclusive"
+    assert stored["beats"]["ours"] == ev.text()  # default ours: effect and interval
+    assert evidence.Evidence.from_dict(stored["beats"]["evidence"]) == ev
+    text = results.to_text(kind="claims")
+    assert "? inconclusive" in text and "✓ holds" in text and "effect [95 % interval]" in text
+
+
+def test_claim_kinds_follow_the_notebook_number():
+    assert [results.default_claim_kind(n) for n in ("00_w", "03_datasets", "04_e", "05_x", "23_y", None)] == [
+        "check", "survey", "check", "paper", "paper", "check"]
