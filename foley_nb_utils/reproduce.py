@@ -45,6 +45,8 @@ __all__ = [
     "MEMORY_BUDGET_MB",
     "PROFILES",
     "build_parser",
+    "claim_counts",
+    "collect_claims",
     "find_notebooks",
     "main",
     "run",
@@ -375,8 +377,30 @@ def _machine() -> dict[str, Any]:
     }
 
 
-def _collect_claims(runs: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
-    """Merge each run's claims; a claim missing from a run counts as not held there."""
+def _evidence():
+    from foley_nb_utils import evidence  # scipy: only the parent runner needs it, never the child
+
+    return evidence
+
+
+def _verdict(entry: dict[str, Any] | None) -> str | None:
+    if entry is None:
+        return None
+    return entry.get("verdict") or ("holds" if entry.get("holds") else "refuted")
+
+
+def collect_claims(runs: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Merge one notebook's claims over its runs (one per seed).
+
+    Per claim: ``verdicts`` and ``evidence`` per run (``None`` where a run did not record it),
+    and one ``verdict`` for all runs: the runs' common verdict when they agree (``agree``); when
+    they disagree and every run measured the claim's effect, the verdict of
+    :func:`foley_nb_utils.evidence.across_runs` over the runs' effects (``across``: a t interval
+    over the seeds, which counts training-run variance as noise); otherwise ``"inconclusive"``.
+    A claim missing from a run is ``"missing"``: a claim that silently disappears is a bug.
+
+    Notebook: 00_welcome
+    """
     names: list[str] = []
     for r in runs:
         for name in (r["results"] or {}).get("claims", {}):
@@ -386,18 +410,87 @@ def _collect_claims(runs: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     for name in names:
         entries = [(r["results"] or {}).get("claims", {}).get(name) for r in runs]
         present = [e for e in entries if e is not None]
-        holds = [None if e is None else bool(e.get("holds")) for e in entries]
+        verdicts = [_verdict(e) for e in entries]
+        evidence = [None if e is None else e.get("evidence") for e in entries]
         notes = [e.get("note", "") for e in present]
+        agree = len(set(verdicts)) == 1
+        across = None
+        if None in verdicts:
+            verdict = "missing"
+        elif agree:
+            verdict = verdicts[0]
+        elif all(evidence) and len({(e["margin"], e["direction"]) for e in evidence}) == 1:
+            across = _evidence().across_runs([e["effect"] for e in evidence], margin=evidence[0]["margin"],
+                                             direction=evidence[0]["direction"]).to_dict()
+            verdict = across["verdict"]
+        else:
+            verdict = "inconclusive"
+        kind = present[0].get("kind") or _results().default_claim_kind(None)
         claims[name] = {
             "paper": present[0].get("paper", ""),
+            "kind": kind,
             "ours": [None if e is None else e.get("ours") for e in entries],
-            "holds": holds,
+            "verdicts": verdicts,
+            "holds": [None if v is None else v == "holds" for v in verdicts],
+            "evidence": evidence,
             "note": "; ".join(dict.fromkeys(n for n in notes if n)),
-            "held": sum(h is True for h in holds),
+            "held": sum(v == "holds" for v in verdicts),
             "of": len(runs),
-            "reproduced": all(h is True for h in holds),
+            "agree": agree,
+            "across": across,
+            "verdict": verdict,
+            "reproduced": verdict == "holds",
         }
     return claims
+
+
+def claim_counts(claims: Sequence[dict[str, Any]]) -> dict[str, dict[str, int]]:
+    """Per kind (``paper``, ``survey``, ``check``): how many claims, and how many of each verdict;
+    for paper claims also how many were decided across disagreeing seeds.
+
+    Notebook: 00_welcome
+    """
+    counts: dict[str, dict[str, int]] = {}
+    for kind in ("paper", "survey", "check"):
+        mine = [c for c in claims if c["kind"] == kind]
+        counts[kind] = {"total": len(mine), **{v: sum(c["verdict"] == v for c in mine)
+                                               for v in ("holds", "refuted", "inconclusive", "missing")},
+                        "decided_across_seeds": sum(c["across"] is not None for c in mine)}
+    return counts
+
+
+def summary_line(counts: dict[str, dict[str, int]], seeds: Sequence[int] | None) -> str:
+    """``"12 of 22 paper claims hold (4 refuted, 6 inconclusive) on seeds 0, 1, 2; 12 survey
+    statements checked, 3 found wrong; 31 of 33 notebook checks pass"``."""
+    p, s, c = counts["paper"], counts["survey"], counts["check"]
+    on = "" if not seeds else " on seed " + str(seeds[0]) if len(seeds) == 1 else \
+        " on seeds " + ", ".join(map(str, seeds))
+    missing = f", {p['missing']} missing" if p["missing"] else ""
+    parts = [f"{p['holds']} of {p['total']} paper claims hold ({p['refuted']} refuted, "
+             f"{p['inconclusive']} inconclusive{missing}){on}"]
+    if p["decided_across_seeds"]:
+        parts[0] += f", {p['decided_across_seeds']} of them decided across the seeds, which disagree"
+    if s["total"]:
+        parts.append(f"{s['total']} survey statements checked, {s['refuted']} found wrong")
+    if c["total"]:
+        parts.append(f"{c['holds']} of {c['total']} notebook checks pass")
+    return "; ".join(parts)
+
+
+def verdict_text(c: dict[str, Any]) -> str:
+    """How a merged claim was decided, for the report: ``"✓ holds"``, ``"? inconclusive on every
+    seed"``, ``"✗ refuted across the seeds, which disagree (held on 1 of 3): −0.02 [−0.05, +0.01]"``."""
+    mark = {"holds": "✓", "refuted": "✗", "inconclusive": "?", "missing": "✗"}[c["verdict"]]
+    if c["of"] == 1:
+        return f"{mark} {c['verdict']}"
+    if c["verdict"] == "missing":
+        return f"✗ missing on {c['verdicts'].count(None)} of {c['of']} seeds"
+    if c["agree"]:
+        return f"{mark} {c['verdict']} on every seed"
+    how = f"{mark} {c['verdict']} across the seeds, which disagree (held on {c['held']} of {c['of']})"
+    if c["across"]:
+        how += ": " + _results()._evidence_text(c["across"]) + " (t over the seeds' effects)"
+    return how
 
 
 def _status_text(run: dict[str, Any]) -> str:
@@ -503,17 +596,15 @@ def _blocks(summary: dict[str, Any]) -> list[tuple]:
             blocks.append(("h3", "Claims"))
             crows = []
             for name, c in nb["claims"].items():
+                ev = ["—" if e is None else _results()._evidence_text(e) for e in c["evidence"]]
                 if several:
-                    ours = "; ".join(
-                        f"seed {r['seed']}: " + ("—" if o is None and h is None else fmt(o))
-                        for r, o, h in zip(runs, c["ours"], c["holds"])
-                    )
-                    verdict = ("✓" if c["reproduced"] else "✗") + f" held on {c['held']} of {c['of']} seeds"
+                    ours = "; ".join(f"seed {r['seed']}: " + ("—" if v is None else fmt(o))
+                                     for r, o, v in zip(runs, c["ours"], c["verdicts"]))
+                    effect = "; ".join(f"seed {r['seed']}: {t}" for r, t in zip(runs, ev)) if any(c["evidence"]) else ""
                 else:
-                    ours = fmt(c["ours"][0])
-                    verdict = "✓" if c["reproduced"] else "✗"
-                crows.append([name, c["paper"], ours, verdict, c["note"]])
-            blocks.append(("table", ["claim", "paper", "ours", "holds", "note"], crows))
+                    ours, effect = fmt(c["ours"][0]), ev[0] if c["evidence"][0] else ""
+                crows.append([name, c["kind"], c["paper"], ours, effect, verdict_text(c), c["note"]])
+            blocks.append(("table", ["claim", "kind", "paper", "ours", "effect [95 % interval]", "verdict", "note"], crows))
     return blocks
 
 
@@ -620,7 +711,7 @@ def run(
         The summary dict also written to ``<run>/summary.json``; notably
         ``run_dir``, ``report_md``, ``report_html``, ``notebooks`` (per notebook:
         runs with status, wall_s, peak_mb, error, results; merged claims),
-        ``claims_reproduced``, ``claims_total``, ``summary_line``, ``exit_code``
+        ``claims`` (counts per kind and verdict, :func:`claim_counts`), ``summary_line``, ``exit_code``
         (0 when every run succeeded, else 1).
 
     Raises:
@@ -703,13 +794,13 @@ def run(
 
     for entry in entries.values():
         entry["status"] = "ok" if all(r["status"] == "ok" for r in entry["runs"]) else "failed"
-        entry["claims"] = _collect_claims(entry["runs"])
+        entry["claims"] = collect_claims(entry["runs"])
     all_claims = [c for e in entries.values() for c in e["claims"].values()]
-    n_ok = sum(c["reproduced"] for c in all_claims)
+    counts = claim_counts(all_claims)
     runs = [r for e in entries.values() for r in e["runs"]]
     failed = sum(r["status"] != "ok" for r in runs)
     summary: dict[str, Any] = {
-        "format": 1,
+        "format": 2,
         "run_dir": str(run_dir),
         "started": started.isoformat(timespec="seconds"),
         "finished": _dt.datetime.now().isoformat(timespec="seconds"),
@@ -721,9 +812,8 @@ def run(
         "timeout_s": timeout,
         "machine": _machine(),
         "notebooks": list(entries.values()),
-        "claims_reproduced": n_ok,
-        "claims_total": len(all_claims),
-        "summary_line": f"{n_ok} of {len(all_claims)} claims reproduced",
+        "claims": counts,
+        "summary_line": summary_line(counts, seeds),
         "runs_failed": failed,
         "runs_total": len(runs),
         "failed": sorted({e["notebook"] for e in entries.values() if e["status"] != "ok"}),

@@ -68,7 +68,9 @@ def notebooks(tmp_path_factory):
             SETUP.format(name="05_big"),
             f"import numpy as np\nx = np.ones({ALLOC_MB} * 2**20 // 8)  # touched: resident\n"
             "results.record('allocated', x.nbytes / 2**20, unit='MB')\n"
-            "results.claim('stays small', paper='< 100 MB', ours=x.nbytes / 2**20, holds=x.nbytes < 100 * 2**20)",
+            "from foley_nb_utils import evidence\n"
+            "results.claim('stays small', paper='< 100 MB', ours=x.nbytes / 2**20,\n"
+            "              measured=evidence.decide(np.full(3, x.nbytes / 2**20), 100.0, direction='less'))",
         ],
     )
     (folder / "notes.ipynb").write_text("{}")  # not NN_name: ignored by the runner
@@ -165,22 +167,27 @@ def test_failure_is_reported_with_cell_and_exception(first_run):
 @pytest.mark.notebooks
 def test_report_files_tables_and_summary_line(first_run):
     run_dir, s = first_run["run_dir"], first_run["summary"]
-    # claims: 'seed is even' holds, 'ran' holds, 'stays small' does not
-    assert (s["claims_reproduced"], s["claims_total"]) == (2, 3)
-    assert s["summary_line"] == "2 of 3 claims reproduced"
-    assert by_name(s)["05_big"]["claims"]["stays small"]["reproduced"] is False
+    # notebook checks 'seed is even' and 'ran' pass; the paper claim 'stays small' is refuted
+    line = "0 of 1 paper claims hold (1 refuted, 0 inconclusive); 2 of 2 notebook checks pass"
+    assert s["summary_line"] == line
+    assert s["claims"]["paper"] == {"total": 1, "holds": 0, "refuted": 1, "inconclusive": 0, "missing": 0,
+                                    "decided_across_seeds": 0}
+    assert s["claims"]["check"]["total"] == 2 and s["claims"]["check"]["holds"] == 2
+    small = by_name(s)["05_big"]["claims"]["stays small"]
+    assert small["reproduced"] is False and small["verdict"] == "refuted" and small["kind"] == "paper"
+    assert small["evidence"][0]["effect"] == pytest.approx(ALLOC_MB - 100)
     assert f"report: {run_dir / 'report.md'}" in first_run["stdout"]
-    assert "2 of 3 claims reproduced" in first_run["stdout"] and "01_fails" in first_run["stdout"]
+    assert line in first_run["stdout"] and "01_fails" in first_run["stdout"]
     assert s["machine"]["cores"] >= 1 and s["machine"]["versions"]["python"]
 
     md = (run_dir / "report.md").read_text()
-    assert "**2 of 3 claims reproduced" in md
+    assert f"**{line}" in md
     row = re.compile(r"^\| (\d\d_\w+) \| ([^|]+) \| ([\d.]+) \| (\d+) \| ([^|]+) \|$", re.M)
     rows = {m.group(1): m.groups() for m in row.finditer(md)}
     assert set(rows) == {"00_alpha", "01_fails", "05_big"}
     assert rows["00_alpha"][1].strip() == "ok" and rows["01_fails"][1].strip() == "failed (cell 2)"
     assert int(rows["05_big"][3]) >= ALLOC_MB
-    assert "| stays small | < 100 MB | 300 | ✗ |" in md
+    assert f"| stays small | paper | < 100 MB | 300 | +{ALLOC_MB - 100:g} [+{ALLOC_MB - 100:g}, +{ALLOC_MB - 100:g}] < 0 | ✗ refuted |" in md
     assert "| allocated | 300 | MB |" in md
 
     page = (run_dir / "report.html").read_text()
@@ -210,10 +217,11 @@ def test_seeds_params_only_and_data_dir(seeds_run, first_run):
         assert (run_dir / "00_alpha" / f"seed-{seed}" / "results.json").is_file()
     claim = nb["claims"]["seed is even"]
     assert claim["holds"] == [True, False] and claim["ours"] == [0, 1]
-    assert (claim["held"], claim["of"], claim["reproduced"]) == (1, 2, False)
-    assert s["summary_line"] == "0 of 1 claims reproduced"
+    assert claim["verdicts"] == ["holds", "refuted"] and claim["agree"] is False
+    assert (claim["held"], claim["of"], claim["reproduced"], claim["verdict"]) == (1, 2, False, "inconclusive")
+    assert s["summary_line"] == "0 of 0 paper claims hold (0 refuted, 0 inconclusive) on seeds 0, 1; 0 of 1 notebook checks pass"
     md = (run_dir / "report.md").read_text()
-    assert "✗ held on 1 of 2 seeds" in md
+    assert "? inconclusive across the seeds, which disagree (held on 1 of 2)" in md
     assert "seed 0: 0; seed 1: 1" in md
     assert "| 00_alpha | 1 | ok |" in md  # one table row per seed
 
@@ -224,7 +232,7 @@ def test_kernel_that_cannot_start_is_a_reported_failure(notebooks, tmp_path):
     (r,) = by_name(s)["00_alpha"]["runs"]
     assert r["status"] == "failed" and s["exit_code"] == 1
     assert "no-such-kernel" in r["error"]["exception"] and r["error"]["cell_index"] is None
-    assert "0 of 0 claims reproduced" == s["summary_line"]
+    assert "0 of 0 paper claims hold (0 refuted, 0 inconclusive)" == s["summary_line"]
 
 
 @pytest.mark.parametrize(
@@ -361,3 +369,41 @@ def test_failure_location_after_a_timeout_maps_to_the_source_cell(tmp_path):
     nbformat.write(source, tmp_path / "in.ipynb")
     nbformat.write(executed, tmp_path / "out.ipynb")
     assert reproduce._describe_failure(exc, str(tmp_path / "in.ipynb"), str(tmp_path / "out.ipynb"))["cell_index"] == 2
+
+
+def _run_with(claims):
+    return {"results": {"claims": claims}}
+
+
+def _paper_claim(effect, verdict, margin=0.0):
+    ev = {"effect": effect, "low": effect - 0.01, "high": effect + 0.01, "margin": margin, "direction": "greater",
+          "verdict": verdict, "n": 100, "level": 0.95, "method": "paired bootstrap (BCa)", "what": "", "parts": []}
+    return {"paper": "p", "ours": effect, "holds": verdict == "holds", "verdict": verdict, "kind": "paper",
+            "evidence": ev, "note": ""}
+
+
+def test_claims_whose_seeds_agree_keep_their_verdict_and_others_are_decided_across_seeds():
+    flips = ((0.05, "holds"), (-0.04, "refuted"), (0.01, "inconclusive"))
+    ups = ((0.12, "holds"), (0.10, "holds"), (0.11, "inconclusive"))
+    runs = [_run_with({"same": _paper_claim(0.2, "holds"), "flip": _paper_claim(*f), "up": _paper_claim(*u)})
+            for f, u in zip(flips, ups)]
+    c = reproduce.collect_claims(runs)
+    assert c["same"]["verdict"] == "holds" and c["same"]["agree"] and c["same"]["across"] is None
+    assert c["flip"]["agree"] is False and c["flip"]["verdict"] == "inconclusive"  # mean 0.007, wide t interval
+    assert c["flip"]["across"]["method"] == "t over 3 runs"
+    assert c["flip"]["across"]["effect"] == pytest.approx((0.05 - 0.04 + 0.01) / 3)
+    assert c["up"]["verdict"] == "holds" and c["up"]["across"]["low"] > 0  # 0.12, 0.10, 0.11: mean 0.11 ± 0.025
+    counts = reproduce.claim_counts(list(c.values()))
+    assert counts["paper"]["holds"] == 2 and counts["paper"]["decided_across_seeds"] == 2
+    line = reproduce.summary_line(counts, [0, 1, 2])
+    assert line == ("2 of 3 paper claims hold (0 refuted, 1 inconclusive) on seeds 0, 1, 2, "
+                    "2 of them decided across the seeds, which disagree")
+    assert reproduce.verdict_text(c["same"]) == "✓ holds on every seed"
+    assert reproduce.verdict_text(c["flip"]).startswith("? inconclusive across the seeds, which disagree (held on 1 of 3): ")
+
+
+def test_a_claim_missing_from_a_run_is_counted_missing():
+    c = reproduce.collect_claims([_run_with({"a": _paper_claim(0.2, "holds")}), _run_with({})])
+    assert c["a"]["verdict"] == "missing" and c["a"]["verdicts"] == ["holds", None]
+    assert reproduce.verdict_text(c["a"]) == "✗ missing on 1 of 2 seeds"
+    assert "1 missing" in reproduce.summary_line(reproduce.claim_counts(list(c.values())), [0, 1])
