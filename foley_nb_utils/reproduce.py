@@ -49,6 +49,7 @@ __all__ = [
     "collect_claims",
     "find_notebooks",
     "main",
+    "records_of",
     "run",
     "select_notebooks",
     "time_budget_s",
@@ -442,6 +443,19 @@ def collect_claims(runs: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
             "reproduced": verdict == "holds",
         }
     return claims
+
+
+def records_of(sidecar: dict[str, Any]) -> dict[str, Any]:
+    """What a run recorded, without timestamps or notes: ``{"values": {name: value}, "claims":
+    {name: {"verdict", "evidence"}}}``. Two runs of the same notebook, seed and profile on the
+    same machine must give equal records (``tests/test_series.py``); the committed notebooks keep
+    theirs in the metadata key ``foley_records`` (``tools/build_notebooks.py``).
+
+    Notebook: 00_welcome
+    """
+    return {"values": {k: v["value"] for k, v in sidecar["values"].items()},
+            "claims": {k: {"verdict": c.get("verdict"), "evidence": c.get("evidence")}
+                       for k, c in sidecar["claims"].items()}}
 
 
 def claim_counts(claims: Sequence[dict[str, Any]]) -> dict[str, dict[str, int]]:

@@ -1,6 +1,6 @@
 """Tests of notebook 07's models (Chen et al. 2017, cross-modal GANs): inputs against librosa,
 the GAN-CLS pieces against hand computations, training helpers on toy data, and (slow) the judges'
-input. The notebook's claims across seeds: tests/test_claims_seeds.py."""
+input. The notebook's claims across seeds: tests/test_series.py."""
 from __future__ import annotations
 
 import json

@@ -1,6 +1,6 @@
 """Tests of notebook 08's CMCGAN (Hao et al. 2018): its losses against the paper's formulas,
 its four paths against their one-by-one definitions, frozen encoders, training on toy data. The
-notebook's claims across seeds: tests/test_claims_seeds.py."""
+notebook's claims across seeds: tests/test_series.py."""
 from __future__ import annotations
 
 import numpy as np

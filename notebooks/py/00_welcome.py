@@ -142,9 +142,37 @@ fnu.display.table(corrections, title="the survey vs the papers")
 # ## Results are measured, never typed
 #
 # A notebook states a result with `fnu.record(name, value)` and tests a paper's claim with
-# `fnu.claim(name, paper=…, ours=…, holds=…)`, where `holds` is a boolean the notebook computes.
-# Both go to a JSON file beside the run (`results.json`), which the batch runner gathers into its
-# report. Here is the code:
+# `fnu.claim(name, paper=…, measured=fnu.evidence.decide(ours, reference, …))`. Both go to a JSON
+# file beside the run (`results.json`), which the batch runner gathers into its report.
+#
+# A claim is decided from **per-example measurements**, never from two averages: one value per test
+# clip, retrieval query or judged sample for each side ("ours" and the baseline), paired where both
+# sides were measured on the same examples. `decide` computes the effect (the mean difference), a
+# 95 % bootstrap interval for it, and compares the interval with the margin the paper's wording
+# asks for (0 for "beats", more for "far above"):
+#
+# | the 95 % interval of the effect… | verdict |
+# |---|---|
+# | lies entirely beyond the margin, in the claimed direction | **holds** |
+# | lies entirely on the other side | **refuted** |
+# | contains the margin | **inconclusive**: at this scale the effect is within noise |
+#
+# Run over several seeds (`--seeds 0,1,2`), a claim keeps its verdict when every seed agrees. When
+# the seeds disagree, the training runs themselves differ by about as much as the effect, and the
+# runner decides the claim from the seeds' effects together (`fnu.evidence.across_runs`: their mean
+# with a t interval over the seeds). A toy example: 60 clips scored by two methods, the second a
+# little better on most clips.
+
+# %%
+scores = ctx.rng("claim-demo").normal(0.5, 0.15, (2, 60))
+better = scores[0] + 0.03 + ctx.rng("claim-demo-noise").normal(0, 0.02, 60)
+for name, reference, paired in (("paired, same clips", scores[0], True), ("as if unpaired", scores[0], False),
+                                ("against a random other method", scores[1], True)):
+    print(f"{name:32s} {fnu.evidence.decide(better, reference, paired=paired).text()}")
+
+# %% [markdown]
+# Pairing matters: both methods find the same clips hard, so the per-clip differences vary far less
+# than the scores themselves. Here is the code that records a claim:
 
 # %%
 fnu.display.show_source(fnu.results.claim)

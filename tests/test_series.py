@@ -1,0 +1,146 @@
+"""The method notebooks as CI runs them: same seed, same records; budgets; claims on seeds 0-2.
+
+Every method notebook (05 onwards) runs through the batch runner (:func:`foley_nb_utils.reproduce.run`,
+papermill, quick profile) in series order on seeds 0, 1 and 2, from an empty cache, as on a fresh
+clone; then seed 0 runs once more with the cache the first pass left (evaluation only: the models
+load from their checkpoints). The tests check:
+
+- every run succeeds within the time and memory budgets;
+- **same seed, same records**: seed 0 records exactly the same values and claim evidence from an
+  empty cache in the series and from the warm cache, and the committed notebook (built alone,
+  each from its own empty cache, by ``tools/build_notebooks.py --fresh-cache``) recorded the same
+  again (its metadata ``foley_records``);
+- every claim is recorded on every seed, and every paper claim carries its evidence;
+- each paper claim's verdict over the three seeds (``holds`` / ``refuted`` / ``inconclusive``, see
+  :func:`foley_nb_utils.reproduce.collect_claims`) is the one pinned in ``CLAIMS``, which is what we
+  measured, not what we hoped: a change that moves a verdict fails here, and the table is updated
+  with the new measurement in the same commit.
+
+This is the method notebooks' only execution in ``make test`` (nbval runs the primers 00-04): three
+cold runs and one warm run per notebook. Marked ``slow`` and ``notebooks``; one notebook:
+``pytest tests/test_series.py -k 05``.
+"""
+from __future__ import annotations
+
+import json
+
+import nbformat
+import pytest
+
+from foley_nb_utils import reproduce
+from foley_nb_utils.repro import repo_root
+
+pytestmark = [pytest.mark.notebooks, pytest.mark.slow]
+
+SEEDS = [0, 1, 2]
+#: Quick-profile wall-time limit of a method notebook (s), kernel start included, with a margin for a
+#: busy CI machine (the budget itself is 60 s on an idle 2-core machine, which the report checks).
+TIME_LIMIT_S = 90.0
+RECORDS_KEY = "foley_records"  # tools/build_notebooks.py
+
+#: Per method notebook, each paper claim's verdict over seeds 0-2 as measured (see the module docstring).
+CLAIMS: dict[str, dict[str, str]] = {
+}
+
+ROOT = repo_root()
+METHODS = [] if ROOT is None else [p.stem for p in reproduce.find_notebooks(ROOT / "notebooks") if int(p.stem[:2]) >= 5]
+
+
+@pytest.fixture(scope="module")
+def cache(tmp_path_factory):
+    if ROOT is None:
+        pytest.skip("needs the repository checkout (notebooks/ folder)")
+    return tmp_path_factory.mktemp("cache")
+
+
+def _run(cache, out, seeds):
+    mp = pytest.MonkeyPatch()
+    mp.setenv("FOLEY_CACHE_DIR", str(cache))
+    try:
+        return reproduce.run(profile="quick", only=METHODS, seeds=seeds, out=out,
+                             notebooks_dir=ROOT / "notebooks", progress=False)
+    finally:
+        mp.undo()
+
+
+@pytest.fixture(scope="module")
+def series(cache, tmp_path_factory):
+    """Seeds 0-2 in series order from an empty cache (no checkpoint of earlier runs: all train)."""
+    return _run(cache, tmp_path_factory.mktemp("runs"), SEEDS)
+
+
+@pytest.fixture(scope="module")
+def warm(series, cache, tmp_path_factory):
+    """Seed 0 again, with the cache the series left."""
+    return _run(cache, tmp_path_factory.mktemp("warm"), [0])
+
+
+def _notebook(summary, stem):
+    by_stem = {nb["notebook"]: nb for nb in summary["notebooks"]}
+    assert stem in by_stem, f"{stem} did not run; ran {sorted(by_stem)}"
+    return by_stem[stem]
+
+
+def _seed0(summary, stem):
+    run = next(r for r in _notebook(summary, stem)["runs"] if r["seed"] == 0)
+    assert run["status"] == "ok", f"{stem} seed 0: {run['error']}"
+    return reproduce.records_of(run["results"])
+
+
+def _differences(a: dict, b: dict) -> list[str]:
+    out = []
+    for part in ("values", "claims"):
+        for k in sorted(set(a[part]) | set(b[part])):
+            if a[part].get(k) != b[part].get(k):
+                out.append(f"{part}[{k!r}]: {json.dumps(a[part].get(k))[:200]} != {json.dumps(b[part].get(k))[:200]}")
+    return out
+
+
+def test_every_method_notebook_has_its_claims_pinned():
+    assert METHODS, "no method notebooks found"
+    assert sorted(CLAIMS) == METHODS, f"pin the claims of {sorted(set(METHODS) - set(CLAIMS))}"
+
+
+@pytest.mark.parametrize("stem", METHODS)
+def test_every_run_succeeds_within_budget(series, stem):
+    nb = _notebook(series, stem)
+    assert [r["seed"] for r in nb["runs"]] == SEEDS
+    for run in nb["runs"]:
+        assert run["status"] == "ok", f"{stem} seed {run['seed']}: {run['error']}"
+        if run["peak_mb"] is not None:
+            assert run["peak_mb"] <= reproduce.MEMORY_BUDGET_MB, f"{stem}: peak {run['peak_mb']} MB"
+        assert run["wall_s"] <= TIME_LIMIT_S, f"{stem} seed {run['seed']}: {run['wall_s']:.0f} s > {TIME_LIMIT_S:.0f} s"
+
+
+@pytest.mark.parametrize("stem", METHODS)
+def test_same_seed_same_records_from_an_empty_and_a_warm_cache(series, warm, stem):
+    diff = _differences(_seed0(series, stem), _seed0(warm, stem))
+    assert not diff, f"{stem} seed 0 recorded differently with a warm cache:\n" + "\n".join(diff)
+
+
+@pytest.mark.parametrize("stem", METHODS)
+def test_the_committed_notebook_records_what_a_fresh_run_records(series, stem):
+    nb = nbformat.read(ROOT / "notebooks" / f"{stem}.ipynb", as_version=4)
+    assert RECORDS_KEY in nb.metadata, f"{stem}.ipynb was not built by tools/build_notebooks.py (no records)"
+    diff = _differences(json.loads(json.dumps(nb.metadata[RECORDS_KEY])), _seed0(series, stem))
+    assert not diff, (f"{stem}: the committed notebook (built alone) and seed 0 in the series record differently "
+                      f"(rebuild it with tools/build_notebooks.py --only {stem[:2]} --fresh-cache):\n" + "\n".join(diff))
+
+
+@pytest.mark.parametrize("stem", METHODS)
+def test_every_claim_is_recorded_on_every_seed_with_its_evidence(series, stem):
+    nb = _notebook(series, stem)
+    assert set(nb["claims"]) == set(CLAIMS.get(stem, {})), f"{stem} records {sorted(nb['claims'])}"
+    for name, c in nb["claims"].items():
+        assert None not in c["verdicts"], f"{stem}: claim {name!r} missing on some seed: {c['verdicts']}"
+        if c["kind"] == "paper":
+            assert all(c["evidence"]), f"{stem}: paper claim {name!r} has no evidence on some seed"
+
+
+@pytest.mark.parametrize("stem", METHODS)
+def test_claim_verdicts_are_the_measured_ones(series, stem):
+    nb = _notebook(series, stem)
+    got = {name: c["verdict"] for name, c in nb["claims"].items()}
+    detail = {name: [c["verdicts"], [e and round(e["effect"], 4) for e in c["evidence"]]]
+              for name, c in nb["claims"].items()}
+    assert got == CLAIMS.get(stem), f"{stem}: verdicts {json.dumps(got, indent=1)}\nper seed: {json.dumps(detail, indent=1)}"
