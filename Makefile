@@ -40,7 +40,7 @@ lab: venv
 	$(VENV)/bin/jupyter lab notebooks/
 
 notebooks: venv
-	$(PY) tools/build_notebooks.py $(ARGS)
+	$(PY) tools/build_notebooks.py --fresh-cache $(ARGS)
 
 bench: venv
 	$(PY) -m foley_nb_utils.bench $(ARGS)
