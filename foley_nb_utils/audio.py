@@ -120,7 +120,8 @@ def load_audio(path, sr: int | None = None, mono: bool = True) -> tuple[np.ndarr
 
     Raises:
         FileNotFoundError: ``path`` does not exist.
-        CorruptMediaError (a ValueError): unreadable, corrupt or empty file (message names it).
+        CorruptMediaError (a ValueError): unreadable, corrupt or empty file, or samples that are
+            NaN or infinite (message names it).
 
     Notebook: 01_sound_and_vision
     """
@@ -135,6 +136,9 @@ def load_audio(path, sr: int | None = None, mono: bool = True) -> tuple[np.ndarr
         raise CorruptMediaError(f"{path}: cannot read audio (corrupt or unsupported file): {e}") from e
     if data.shape[0] == 0:
         raise CorruptMediaError(f"{path}: audio file has no samples")
+    if not np.all(np.isfinite(data)):  # a float file with damaged bytes decodes to NaN or inf
+        bad = int((~np.isfinite(data)).sum())
+        raise CorruptMediaError(f"{path}: {bad} of {data.size} samples are NaN or infinite (corrupt file)")
     x = data.T  # [channels, n]
     if mono:
         x = x.mean(axis=0)

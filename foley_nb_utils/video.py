@@ -235,6 +235,8 @@ def _decode(container, path: Path, size, gray: bool, require_audio: bool, max_du
     astream = container.streams.audio[0] if container.streams.audio else None
     if astream is None and require_audio:
         raise _corrupt(path, "has no audio track (require_audio=True)")
+    if vstream.codec_context is None:  # a damaged stream header: FFmpeg found no decoder for it
+        raise _corrupt(path, "video stream header is unreadable (corrupt file)")
     src_w, src_h = vstream.codec_context.width, vstream.codec_context.height
     if src_w <= 0 or src_h <= 0:
         raise _corrupt(path, f"video stream has no valid frame size ({src_w}x{src_h})")
@@ -242,7 +244,12 @@ def _decode(container, path: Path, size, gray: bool, require_audio: bool, max_du
     rate = vstream.average_rate or vstream.guessed_rate or vstream.base_rate
     src_fps = float(rate) if rate else 0.0
     expected_span = float(vstream.duration * vstream.time_base) if vstream.duration else 0.0
-    src_sr = int(astream.rate) if astream is not None else None
+    src_sr = None
+    if astream is not None:
+        # a damaged audio header can leave the stream without a codec context or a rate
+        src_sr = int(getattr(astream, "rate", 0) or 0) if astream.codec_context is not None else 0
+        if src_sr <= 0:
+            raise _corrupt(path, "audio stream header is unreadable (no sample rate; corrupt file)")
     to_float = av.AudioResampler(format="fltp") if astream is not None else None  # keeps layout/rate
 
     frames: list[np.ndarray] = []
