@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import re
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -94,7 +95,7 @@ class AIST(VideoFolder):
                     fps = float(z["fps"]) if "fps" in z.files else None
             else:
                 kp, fps = np.load(path, allow_pickle=False), None
-        except (OSError, ValueError, KeyError) as e:
+        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as e:  # empty, cut or damaged file
             raise DatasetError(path, f"cannot read keypoints: {e}") from None
         if kp.ndim != 3 or kp.shape[1:] != (17, 2) or not np.isfinite(kp).all():
             raise DatasetError(path, f"keypoints must be finite [T, 17, 2], got shape {kp.shape}")
