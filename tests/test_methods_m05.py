@@ -375,6 +375,26 @@ def test_listener_prefers_real_like_clips_and_counts_pairs():
         m05.which_is_real(listener, real[8:], {"short": good[:2]}, times[8:])
 
 
+def test_which_is_real_per_clip_gives_each_clips_realness_and_outcome():
+    times = [[0.3 + 0.1 * (i % 5), 1.2] for i in range(12)]
+    real = np.stack([_clip(t, METAL, seed=i) for i, t in enumerate(times)])
+    listener = m05.fit_listener(real[:8], SR, times[:8])
+    good = np.stack([_clip(t, METAL, seed=100 + i) for i, t in enumerate(times[8:])])
+    late = np.stack([_clip([t[0] + 0.3, t[1] + 0.3], METAL, seed=200 + i) for i, t in enumerate(times[8:])])
+    fakes = {"good": good, "late": late}
+    plain = m05.which_is_real(listener, real[8:], fakes, times[8:])
+    judged = m05.which_is_real(listener, real[8:], fakes, times[8:], per_clip=True)
+    for k, audio_k in {"real": real[8:], **fakes}.items():
+        entry = judged[k]
+        assert {key: v for key, v in entry.items() if key not in ("per_clip", "labelled_real")} == plain[k]
+        np.testing.assert_array_equal(entry["per_clip"], listener.realness(audio_k, times[8:]))
+        assert entry["per_clip"].mean() == pytest.approx(entry["realness"])
+        assert entry["labelled_real"].shape == (4,) and entry["labelled_real"].mean() == pytest.approx(entry["rate"])
+    r = judged["real"]["per_clip"]
+    assert judged["good"]["labelled_real"].tolist() == ((judged["good"]["per_clip"] > r) * 1.0).tolist()
+    assert "per_clip" not in plain["good"]
+
+
 def test_material_features_average_the_window():
     coch = np.tile(np.arange(100, dtype=np.float32), (3, 1))
     f = m05.material_features(coch, [0.05], env_sr=90)  # window = steps 0..44 (starts 0.05 s early)

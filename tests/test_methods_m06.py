@@ -149,6 +149,22 @@ def test_probes_separate_informative_features_from_noise():
         m06.few_shot_accuracy(good[tr], y[tr], good[te], y[te], shots=50, repeats=1, rng=np.random.default_rng(0))
 
 
+def test_probe_per_example_gives_each_test_frames_correctness():
+    r = np.random.default_rng(1)
+    y = np.repeat(np.arange(4), 20)
+    feats = np.eye(4)[y] * 1.2 + r.normal(0, 0.6, (80, 4))  # informative but imperfect
+    tr, te = np.arange(80) % 2 == 0, np.arange(80) % 2 == 1
+    res = m06.probe(feats[tr], y[tr], feats[te], y[te], np.random.default_rng(0))
+    res2, hit = m06.probe(feats[tr], y[tr], feats[te], y[te], np.random.default_rng(0), per_example=True)
+    assert res2 == res  # the option adds the per-example values, the scores are unchanged
+    assert hit.shape == (40,) and set(np.unique(hit)) <= {0.0, 1.0}
+    assert hit.mean() == pytest.approx(res.accuracy)
+    from foley_nb_utils.metrics.probe import class_balanced_weights
+
+    w = class_balanced_weights(y[te])
+    assert (hit * w).mean() == pytest.approx(res.balanced_accuracy)
+
+
 # ------------------------------------------------------------------------------ data
 def test_load_clips_sets_the_probe_label():
     train, test = m06.load_clips(10, 0, world="hits")

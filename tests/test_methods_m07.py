@@ -439,3 +439,83 @@ def test_train_cgan_runs_the_generator_once_per_step_to_the_weights_of_two_passe
     counts = [int(m.num_batches_tracked) for m in G.modules() if isinstance(m, torch.nn.BatchNorm2d)]
     assert counts and all(n == steps for n in counts)
     assert all(int(m.num_batches_tracked) == 2 * steps for m in G2.modules() if isinstance(m, torch.nn.BatchNorm2d))
+
+
+# ------------------------------------------------------------------------------------ per-example correctness
+class _SignGen(torch.nn.Module):
+    """A stand-in generator: all pixels +1 where the noise's first coordinate is positive, else -1."""
+
+    def __init__(self, out_shape=(3, 4, 4)):
+        super().__init__()
+        self.w = torch.nn.Parameter(torch.zeros(1))
+        self.out_shape = out_shape
+
+    def sample_z(self, n, generator, device="cpu"):
+        return torch.randn(n, 2, generator=generator)
+
+    def forward(self, cond, z):
+        return (torch.sign(z[:, :1]) + 0 * cond[:, :1] + self.w).view(-1, 1, 1, 1).expand(-1, *self.out_shape)
+
+
+class _BrightJudge:
+    """A stand-in image judge: class 1 for bright images (mean > 127), else class 0."""
+
+    def predict(self, images):
+        bright = images.reshape(len(images), -1).mean(1) > 127
+        return {"instrument": np.stack([~bright, bright], 1).astype(np.float64)}
+
+
+def test_correct_of_is_argmax_against_labels():
+    probs = np.array([[0.1, 0.9], [0.8, 0.2], [0.3, 0.7]])
+    np.testing.assert_array_equal(m07.correct_of(probs, np.array([1, 1, 0])), [1.0, 0.0, 0.0])
+    out = m07.correct_of(torch.tensor([[2.0, -1.0, 0.0], [0.0, 0.0, 5.0]]), torch.tensor([0, 1]))
+    assert out.dtype == np.float64 and out.tolist() == [1.0, 0.0]
+    with pytest.raises(ValueError, match="labels"):
+        m07.correct_of(probs, np.array([1, 1]))
+
+
+def test_classifier_correct_is_per_example_accuracy():
+    g = torch.Generator().manual_seed(3)
+    x, y = _toy_images(40, 4, g)
+    clf = m07.build_seeded(0, lambda: m07.ConvClassifier((3, 16, 16), 4, widths=(4, 8)))
+    m07.train_classifier(clf, x, y, steps=10, batch_size=8, generator=torch.Generator().manual_seed(1), lr=1e-2)
+    c = m07.classifier_correct(clf, x, y, chunk=7)
+    with torch.no_grad():
+        want = (clf.eval()(x).argmax(1) == y).numpy()
+    np.testing.assert_array_equal(c, want.astype(float))
+    assert c.mean() == pytest.approx(m07.accuracy(clf, x, y))
+
+
+def test_s2i_correct_counts_the_draws_judged_right():
+    gen, judge = _SignGen(), _BrightJudge()
+    cond, y = torch.zeros(30, 5), torch.ones(30, dtype=torch.long)
+    got = m07.s2i_correct(gen, cond, y, judge, torch.Generator().manual_seed(8), draws=5)
+    g = torch.Generator().manual_seed(8)  # the same draws, by hand: right where z[:, 0] > 0
+    want = np.mean([(torch.randn(30, 2, generator=g)[:, 0] > 0).numpy() for _ in range(5)], axis=0)
+    np.testing.assert_array_equal(got, want)
+    assert 0 < got.mean() < 1 and set(np.unique(got * 5)) <= set(range(6))
+    one = m07.s2i_correct(gen, cond, y, judge, torch.Generator().manual_seed(2))
+    assert one.mean() == pytest.approx(m07.s2i_accuracy(gen, cond, y, judge, torch.Generator().manual_seed(2)))
+    with pytest.raises(ValueError, match="draws"):
+        m07.s2i_correct(gen, cond, y, judge, g, draws=0)
+
+
+def test_i2s_correct_judges_the_log_mels_in_db(monkeypatch):
+    seen = []
+
+    def fake_judge_lms(judge, lms_db):  # class 1 for loud log-mels (mean above -40 dB)
+        seen.append(lms_db)
+        loud = lms_db.flatten(1).mean(1).numpy() > -40
+        return np.stack([~loud, loud], 1).astype(np.float64)
+
+    monkeypatch.setattr(m07, "judge_lms", fake_judge_lms)
+    gen, cond = _SignGen((1, 4, 4)), torch.zeros(20, 5)
+    y = torch.zeros(20, dtype=torch.long)  # right where the log-mel is quiet: z[:, 0] < 0
+    got = m07.i2s_correct(gen, cond, y, None, (-80.0, 0.0), torch.Generator().manual_seed(5), draws=3)
+    g = torch.Generator().manual_seed(5)
+    want = np.mean([(torch.randn(20, 2, generator=g)[:, 0] < 0).numpy() for _ in range(3)], axis=0)
+    np.testing.assert_array_equal(got, want)
+    assert {float(v) for s in seen for v in s.unique()} <= {-80.0, 0.0}  # [-1, 1] mapped to the dB range
+    one = m07.i2s_correct(gen, cond, y, None, (-80.0, 0.0), torch.Generator().manual_seed(6))
+    assert one.mean() == pytest.approx(m07.i2s_accuracy(gen, cond, y, None, (-80.0, 0.0),
+                                                        torch.Generator().manual_seed(6)))

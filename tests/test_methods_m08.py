@@ -158,3 +158,39 @@ def test_settings_merge_and_validate():
         m08.train_variant("CycleGAN", {}, {}, (None, None), 0, cfg)
     with pytest.raises(ValueError, match="CycleGAN"):
         m08.train_variants(("CMCGAN", "CycleGAN")[::-1], {}, {}, (None, None), 0, cfg)
+
+
+class _ClassJudge:
+    """A stand-in image judge: the class is the brightest quadrant (the toy pairs' code)."""
+
+    def predict(self, images):
+        x = images.astype(np.float64).mean(-1)
+        q = np.stack([x[:, :8, :8].mean((1, 2)), x[:, :8, 8:].mean((1, 2)),
+                      x[:, 8:, :8].mean((1, 2)), x[:, 8:, 8:].mean((1, 2))], 1)
+        return {"instrument": np.eye(4)[q.argmax(1)]}
+
+
+def test_translate_correct_averages_the_draws_of_both_directions(monkeypatch):
+    def fake_judge_lms(judge, lms_db):  # the class is the loudest band of four
+        bands = lms_db.squeeze(1).reshape(len(lms_db), 4, 4, -1).mean((2, 3))
+        return np.eye(4)[bands.argmax(1).numpy()]
+
+    monkeypatch.setattr(m07, "judge_lms", fake_judge_lms)
+    v, a, y = _pairs(24, 4, torch.Generator().manual_seed(1))
+    data = m07.PairData(v, a, y, np.zeros((24, 8000), np.float32), 16000, ("a", "b", "c", "d"), (-80.0, 0.0))
+    model, judges = _model(), (_ClassJudge(), None)
+    got = m08.translate_correct(model, data, judges, data.db_range, torch.Generator().manual_seed(3), draws=3)
+    assert set(got) == {"S2I", "I2S"} and all(c.shape == (24,) for c in got.values())
+    g, want = torch.Generator().manual_seed(3), {"S2I": 0.0, "I2S": 0.0}
+    for _ in range(3):  # by hand: translate, judge, average
+        iv, ia = m08.translate(model, data, g)
+        want["S2I"] = want["S2I"] + m07.image_correct(judges[0], iv, y) / 3
+        want["I2S"] = want["I2S"] + m07.lms_correct(None, ia, data.db_range, y) / 3
+    for d in ("S2I", "I2S"):
+        np.testing.assert_allclose(got[d], want[d])
+        assert set(np.round(got[d] * 3).astype(int)) <= {0, 1, 2, 3}
+    one = m08.translate_correct(model, data, judges, data.db_range, torch.Generator().manual_seed(7))
+    acc = m08._scores(model, data, judges, data.db_range, torch.Generator().manual_seed(7))
+    assert {d: float(c.mean()) for d, c in one.items()} == pytest.approx(acc)  # what train_variant reports
+    with pytest.raises(ValueError, match="draws"):
+        m08.translate_correct(model, data, judges, data.db_range, g, draws=-1)

@@ -159,6 +159,57 @@ def test_onset_scores_aggregate():
         M.onset_scores([[0.5]], [[0.5], [0.2]])
 
 
+def test_onset_scores_per_clip_are_the_clips_own_scores():
+    targets, preds = [[0.5, 1.0], [0.3], [], [0.8, 1.6]], [[0.5, 1.3], [0.3, 1.2], [0.4], [0.81]]
+    conf = [[0.9, 0.5], [0.8, 0.9], [1.0], [0.7]]
+    s = M.onset_scores(targets, preds, conf, per_clip=True)
+    pc = s["per_clip"]
+    assert set(pc) == {"onset_ap", "onset_ap_strict", "detection_acc"}
+    for key, strict in (("onset_ap", False), ("onset_ap_strict", True)):
+        assert pc[key].shape == (4,) and np.isnan(pc[key][2])  # no target: AP undefined
+        for i in (0, 1, 3):
+            assert pc[key][i] == pytest.approx(M.onset_ap(targets[i], preds[i], conf[i], strict=strict))
+        assert np.nanmean(pc[key]) == pytest.approx(s[key])
+    assert pc["detection_acc"][[0, 1, 3]].tolist() == [0.5, 1.0, 0.5]
+    assert np.nanmean(pc["detection_acc"]) == pytest.approx(s["detection_acc"])
+    # the option only adds the key: the aggregate numbers are those of a plain call
+    plain = M.onset_scores(targets, preds, conf)
+    assert "per_clip" not in plain and {k: v for k, v in s.items() if k != "per_clip"} == plain
+
+
+def test_class_balanced_weights_make_the_mean_the_balanced_accuracy(rng):
+    import warnings
+
+    from sklearn.metrics import balanced_accuracy_score
+
+    y = np.array(["a"] * 6 + ["b"] * 3 + ["c"])
+    w = M.probe.class_balanced_weights(y)
+    assert w.mean() == pytest.approx(1.0)
+    assert w.tolist() == pytest.approx([10 / 18] * 6 + [10 / 9] * 3 + [10 / 3])
+    for _ in range(5):
+        yy = rng.integers(0, 4, 40)
+        pred = np.where(rng.random(40) < 0.6, yy, rng.integers(0, 5, 40))  # includes a class absent from yy
+        got = float(np.mean((pred == yy) * M.probe.class_balanced_weights(yy)))
+        with warnings.catch_warnings():  # sklearn warns that pred has a class y lacks
+            warnings.simplefilter("ignore")
+            assert got == pytest.approx(balanced_accuracy_score(yy, pred))
+    with pytest.raises(ValueError, match="non-empty"):
+        M.probe.class_balanced_weights([])
+
+
+def test_linear_probe_correct_is_per_example_and_averages_to_its_scores(rng):
+    centres = rng.normal(0, 1.5, size=(3, 6))
+    y = np.r_[np.zeros(90), np.ones(30), np.full(20, 2)].astype(int)  # unbalanced test classes
+    X = centres[y] + rng.normal(size=(140, 6))
+    probe = M.fit_linear_probe(X[::2], y[::2], rng=np.random.default_rng(0))
+    res = probe.score(X[1::2], y[1::2])
+    hit = probe.correct(X[1::2], y[1::2])
+    assert hit.shape == (70,) and set(np.unique(hit)) <= {0.0, 1.0}
+    assert hit.tolist() == (probe.predict(X[1::2]) == y[1::2]).tolist()
+    assert hit.mean() == pytest.approx(res.accuracy)
+    assert probe.correct(X[1::2], y[1::2], balanced=True).mean() == pytest.approx(res.balanced_accuracy)
+
+
 def _impacts(times, n=2 * SR, noise=0.002, seed=0):
     x = sum(fa.modal_impact([600, 1500], [0.1, 0.05], [1, 0.5], sr=SR, duration_s=n / SR, onset_s=t) for t in times)
     return (x + noise * np.random.default_rng(seed).standard_normal(n)).astype(np.float32)

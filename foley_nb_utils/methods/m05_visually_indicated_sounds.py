@@ -977,7 +977,7 @@ def fit_listener(audio: np.ndarray, sr: int, visible_times: list, n_mels: int = 
 
 
 def which_is_real(listener: Listener, real: np.ndarray, fakes: dict[str, np.ndarray],
-                  visible_times: list) -> dict[str, dict[str, float]]:
+                  visible_times: list, per_clip: bool = False) -> dict[str, dict[str, float]]:
     """The paper's "which is real?" study (two-alternative forced choice) with a :class:`Listener`.
 
     Each (real, generated) pair of the same video is played to the listener; the generated
@@ -988,11 +988,16 @@ def which_is_real(listener: Listener, real: np.ndarray, fakes: dict[str, np.ndar
         real: ``[N, n]`` real soundtracks of the test videos.
         fakes: method name → ``[N, n]`` soundtracks for the same videos.
         visible_times: per test clip, the visible event times (s).
+        per_clip: also return each test clip's realness and 2AFC outcome, so that two methods
+            judged on the same videos can be compared clip by clip.
 
     Returns:
         method name → ``{"rate", "low", "high", "realness", "n_pairs"}``: the fraction of pairs
         labeled real with its Wilson 95 % interval, and the mean realness of the method's clips
-        (``"real"`` is included: the real clips against themselves, rate 0.5).
+        (``"real"`` is included: the real clips against themselves, rate 0.5). With
+        ``per_clip=True`` each entry also holds ``"per_clip"``, float64 ``[N]`` realness of each
+        test clip's sound (its mean is ``"realness"``), and ``"labelled_real"``, ``[N]`` 1 / ½ / 0
+        per pair (its mean is ``"rate"``; ½ for every pair of ``"real"``).
 
     Notebook: 05_2016_visually_indicated_sounds
     """
@@ -1000,6 +1005,8 @@ def which_is_real(listener: Listener, real: np.ndarray, fakes: dict[str, np.ndar
 
     r = listener.realness(real, visible_times)
     out = {"real": {"rate": 0.5, "low": 0.5, "high": 0.5, "realness": float(r.mean()), "n_pairs": len(r)}}
+    if per_clip:
+        out["real"].update(per_clip=r.astype(np.float64), labelled_real=np.full(len(r), 0.5))
     for name, fake in fakes.items():
         f = listener.realness(fake, visible_times)
         if f.shape != r.shape:
@@ -1008,6 +1015,8 @@ def which_is_real(listener: Listener, real: np.ndarray, fakes: dict[str, np.ndar
         low, high = proportion_ci(fooled.sum(), len(r))
         out[name] = {"rate": float(fooled.mean()), "low": low, "high": high, "realness": float(f.mean()),
                      "n_pairs": len(r)}
+        if per_clip:
+            out[name].update(per_clip=f.astype(np.float64), labelled_real=fooled.astype(np.float64))
     return out
 
 

@@ -269,21 +269,29 @@ def embed(model: FrameNet, images: torch.Tensor, batch_size: int = 256, device="
 
 
 def probe(train_features: np.ndarray, train_labels: np.ndarray, test_features: np.ndarray,
-          test_labels: np.ndarray, rng: np.random.Generator) -> Any:
+          test_labels: np.ndarray, rng: np.random.Generator, per_example: bool = False) -> Any:
     """Linear SVM probe: fit on frozen features of probe-training frames, score on test frames.
 
     Uses :func:`foley_nb_utils.metrics.fit_linear_probe` (standardise, linear SVM, C chosen on a
     validation split by mAP — the paper's protocol).
 
+    Args:
+        per_example: also return, per test frame, whether the probe names its label, so that two
+            feature sets probed on the same test frames can be compared frame by frame.
+
     Returns:
-        :class:`foley_nb_utils.metrics.ProbeResult` (accuracy, balanced accuracy, mAP, chance).
+        :class:`foley_nb_utils.metrics.ProbeResult` (accuracy, balanced accuracy, mAP, chance);
+        with ``per_example=True`` the pair ``(result, correct)``, ``correct`` float64 ``[M]`` of
+        1/0 (weight it with :func:`foley_nb_utils.metrics.probe.class_balanced_weights` of the
+        test labels for a mean equal to the balanced accuracy).
 
     Notebook: 06_2016_ambient_sound_supervision
     """
     from ..metrics import fit_linear_probe
 
     svm = fit_linear_probe(train_features, train_labels, rng=rng)
-    return svm.score(test_features, test_labels)
+    result = svm.score(test_features, test_labels)
+    return (result, svm.correct(test_features, test_labels)) if per_example else result
 
 
 def few_shot_accuracy(train_features: np.ndarray, train_labels: np.ndarray, test_features: np.ndarray,

@@ -42,6 +42,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -65,6 +66,7 @@ __all__ = [
     "train_variant",
     "train_variants",
     "translate",
+    "translate_correct",
     "variant_job",
 ]
 
@@ -395,6 +397,38 @@ def _scores(model: CMCGAN, d: m07.PairData, judges_: tuple, db, generator: torch
     img_j, aud_j = judges_
     v, a = translate(model, d, generator)
     return {"S2I": m07.image_accuracy(img_j, v, d.labels), "I2S": m07.lms_accuracy(aud_j, a, db, d.labels)}
+
+
+def translate_correct(model: CMCGAN, d: m07.PairData, judges_: tuple, db, generator: torch.Generator,
+                      draws: int = 1) -> dict[str, np.ndarray]:
+    """Per-example judged correctness of both translations of a split, over ``draws`` noise draws.
+
+    For each pair of ``d``: the fraction of ``draws`` A→V images (from its sound) that the image
+    judge assigns to its instrument, and the same for the V→A log-mels (from its image) and the
+    audio judge. With ``draws=1`` the means are the accuracies :func:`train_variant` reports
+    (same generator).
+
+    Args:
+        model: a trained :class:`CMCGAN`.
+        d: a split (:class:`m07.PairData`).
+        judges_: ``(image_judge, audio_judge)``.
+        db: the dB range of the log-mels (``PairData.db_range`` of the training split).
+        generator: noise source.
+        draws: noise draws per pair.
+
+    Returns:
+        ``{"S2I": float64 [N], "I2S": float64 [N]}``, values in [0, 1].
+
+    Notebook: 08_2018_cmcgan
+    """
+    draws = m07._check_draws(draws)
+    img_j, aud_j = judges_
+    s2i, i2s = np.zeros(len(d)), np.zeros(len(d))
+    for _ in range(draws):
+        v, a = translate(model, d, generator)
+        s2i += m07.image_correct(img_j, v, d.labels)
+        i2s += m07.lms_correct(aud_j, a, db, d.labels)
+    return {"S2I": s2i / draws, "I2S": i2s / draws}
 
 
 VARIANTS = ("CMCGAN", "no cycle")

@@ -311,25 +311,42 @@ def predict(model: nn.Module, x: torch.Tensor, first: torch.Tensor,
 
 @torch.no_grad()
 def retrieval(pred: np.ndarray, true: np.ndarray, classifier: SoundClassifier,
-              ks: Sequence[int] = (1, 5, 10)) -> dict[str, float]:
+              ks: Sequence[int] = (1, 5, 10), block: int | None = None,
+              per_query: bool = False) -> dict:
     """Recall@K of each clip's true sound among all test sounds, queried with its prediction, in
     the frozen classifier's feature space (cosine similarity).
 
     Args:
         pred, true: ``[N, S, F]`` predicted and real spectrograms (row i ↔ row i).
         classifier: the frozen :class:`SoundClassifier`.
+        ks: the K values.
+        block: None: the gallery is all ``N`` true sounds. Otherwise the clips are split into
+            consecutive blocks of ``block`` (the last may be shorter) and each prediction retrieves
+            among its own block's true sounds: a gallery of fixed size however many test clips
+            there are (recall@K depends on the gallery's size).
+        per_query: return each query's outcome (``"R@K"``: 1.0 / 0.0 ``[N]``, ``"rank"``: int
+            ``[N]``) instead of the summary.
 
     Returns:
-        ``{"R@1", "R@5", "R@10", "median_rank"}``.
+        ``{"R@1", "R@5", "R@10", "median_rank"}``, or with ``per_query`` the per-query values.
 
     Notebook: 10_2018_pocan
     """
-    from ..metrics import recall_at_k
+    from ..metrics.retrieval import retrieval_hits
 
     S = min(pred.shape[1], true.shape[1])
     q = classifier(torch.as_tensor(pred[:, :S]))[0].numpy()
     g = classifier(torch.as_tensor(true[:, :S]))[0].numpy()
-    return recall_at_k(q, g, ks)
+    n = len(q)
+    b = n if block is None else int(block)
+    if b < 1:
+        raise ValueError(f"block must be >= 1, got {block}")
+    parts = [retrieval_hits(q[i:i + b], g[i:i + b], ks) for i in range(0, n, b)]
+    hits = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
+    if per_query:
+        return hits
+    return {**{f"R@{int(k)}": float(np.mean(hits[f"R@{int(k)}"])) for k in ks},
+            "median_rank": float(np.median(hits["rank"]))}
 
 
 VARIANTS = {"POCAN": dict(use_class=True, w_perc=1.0), "no perceptual loss": dict(use_class=True, w_perc=0.0),
@@ -340,7 +357,8 @@ VARIANTS = {"POCAN": dict(use_class=True, w_perc=1.0), "no perceptual loss": dic
 def experiment(train_batch, test_batch, *, seed: int, steps: int, clf_steps: int = 200, n_fft: int = 256,
                hop: int = 200, size: int = 32, hidden: int = 64, batch_size: int = 16, lr: float = 2e-3,
                w_cls: float = 0.5, w_perc: float = 1.0, progress: bool = False,
-               variants: Sequence[str] | None = None, label: str | None = None) -> dict:
+               variants: Sequence[str] | None = None, label: str | None = None,
+               block: int | None = None) -> dict:
     """Train POCAN, its two ablations and notebook 05's regressor; score retrieval (the notebook's run).
 
     Fair comparison: every variant trains for the same steps on the same batches (drawn from
@@ -359,12 +377,17 @@ def experiment(train_batch, test_batch, *, seed: int, steps: int, clf_steps: int
             variants that use it (see :data:`VARIANTS`).
         progress: progress bars; variants: names from :data:`VARIANTS` (None: all).
         label: the label that is the sound class (None: ``material`` if present, else ``class``).
+        block: retrieval galleries of this many consecutive test clips (see :func:`retrieval`;
+            None: one gallery of all test clips).
 
     Returns:
         dict with ``classifier`` (the perceptual-loss network), ``judge`` (the independent
         evaluation network), ``models``, ``hist``, ``pred`` (``{name: [N, S, F]}``), ``true``,
         ``retrieval`` (``{name: {"R@1", "R@5", "R@10", "median_rank"}}`` in the judge's embedding),
+        ``retrieval_hits`` (``{name: {"R@1": [N], "R@5": [N], "R@10": [N], "rank": [N]}}``: each
+        query's outcome, the means of which are ``retrieval``),
         ``class_acc`` (``{name: the judge's accuracy on the predicted spectrograms}``),
+        ``judge_correct`` (``{name: [N]}`` 1/0: the judge's verdict on each predicted spectrogram),
         ``pred_class_acc`` (``{name: accuracy of the class head}``, POCAN variants with one),
         ``clf_acc`` / ``judge_acc`` (the two networks' accuracy on real test sound),
         ``labels``, ``settings``.
@@ -402,7 +425,8 @@ def experiment(train_batch, test_batch, *, seed: int, steps: int, clf_steps: int
         judge_acc = float((judge(torch.as_tensor(s_te))[1].argmax(1).numpy() == y_te).mean())
     bases = class_bases(s_tr, y_tr, n_classes)
     out: dict = {"classifier": clf, "judge": judge, "models": {}, "hist": {}, "pred": {}, "true": s_te,
-                 "retrieval": {}, "class_acc": {}, "pred_class_acc": {}, "clf_acc": clf_acc,
+                 "retrieval": {}, "retrieval_hits": {}, "class_acc": {}, "judge_correct": {},
+                 "pred_class_acc": {}, "clf_acc": clf_acc, "block": block,
                  "judge_acc": judge_acc, "labels": y_te,
                  "settings": {"n_fft": n_fft, "hop": hop, "sr": sr, "k": k}}
     init = int(repro.rng(seed, "m10-init").integers(2**31))  # every variant's layers start from this seed
@@ -423,10 +447,14 @@ def experiment(train_batch, test_batch, *, seed: int, steps: int, clf_steps: int
                              lr=lr, progress=progress, desc=name)
         pred, logits = predict(model, x_te, f_te)
         with torch.no_grad():
-            acc = float((judge(torch.as_tensor(pred))[1].argmax(1).numpy() == y_te).mean())
+            correct = (judge(torch.as_tensor(pred))[1].argmax(1).numpy() == y_te).astype(np.float64)
         out["models"][name], out["hist"][name], out["pred"][name] = model, hist, pred
-        out["retrieval"][name] = retrieval(pred, s_te, judge)
-        out["class_acc"][name] = acc
+        hits = retrieval(pred, s_te, judge, block=block, per_query=True)
+        out["retrieval_hits"][name] = hits
+        out["retrieval"][name] = {**{k: float(np.mean(v)) for k, v in hits.items() if k.startswith("R@")},
+                                  "median_rank": float(np.median(hits["rank"]))}
+        out["judge_correct"][name] = correct
+        out["class_acc"][name] = float(correct.mean())
         if logits is not None:
             out["pred_class_acc"][name] = float((logits.argmax(1) == y_te).mean())
     return out

@@ -206,7 +206,7 @@ def onset_ap(target_times, pred_times, pred_conf=None, tol_s: float = 0.1, stric
 
 
 def onset_scores(target_times: Sequence, pred_times: Sequence, pred_conf: Sequence | None = None,
-                 tol_s: float = 0.1) -> dict[str, float]:
+                 tol_s: float = 0.1, *, per_clip: bool = False) -> dict[str, float]:
     """The CondFoleyGen onset metrics over many clips, from onset times.
 
     Args:
@@ -214,13 +214,19 @@ def onset_scores(target_times: Sequence, pred_times: Sequence, pred_conf: Sequen
         pred_times: per clip, its generated onset times in s.
         pred_conf: per clip, confidences of the generated onsets (default all 1).
         tol_s: matching tolerance in s.
+        per_clip: also return each clip's own scores (key ``"per_clip"``), so that two methods
+            scored on the same clips can be compared clip by clip
+            (:func:`foley_nb_utils.evidence.decide` with ``paired=True``).
 
     Returns:
         dict with ``onset_acc`` (clips with the right onset count), ``onset_ap`` (mean AP,
         CondFoleyGen scoring), ``onset_ap_strict``, ``detection_acc`` (mean fraction of target
         onsets matched), ``timing_error_s`` (mean |time difference| of matched pairs, NaN if
         none), ``n_clips`` and ``n_scored`` (clips with at least one target onset: AP and
-        detection accuracy average over these).
+        detection accuracy average over these). With ``per_clip=True`` also ``"per_clip"``:
+        a dict of float64 ``[n_clips]`` arrays ``onset_ap``, ``onset_ap_strict`` and
+        ``detection_acc``, NaN for a clip without target onsets (its AP is undefined), whose
+        ``np.nanmean`` is the corresponding mean above.
 
     Notebook: 04_evaluation
     """
@@ -231,6 +237,7 @@ def onset_scores(target_times: Sequence, pred_times: Sequence, pred_conf: Sequen
     if len(target_times) == 0:
         raise ValueError("onset_scores: no clips")
     count_ok, aps, aps_strict, det, errs = [], [], [], [], []
+    scored = []  # index of each clip with at least one target (the clips aps, aps_strict and det describe)
     for i, (tgt, pred) in enumerate(zip(target_times, pred_times)):
         tgt = np.sort(_times(tgt, f"target_times[{i}]"))
         pred = _times(pred, f"pred_times[{i}]")
@@ -243,13 +250,22 @@ def onset_scores(target_times: Sequence, pred_times: Sequence, pred_conf: Sequen
         aps_strict.append(onset_ap(tgt, pred, conf, tol_s, strict=True))
         det.append(np.mean(m >= 0))
         errs.extend(np.abs(pred[m[m >= 0]] - tgt[m >= 0]).tolist())
+        scored.append(i)
     nan = float("nan")
-    return {"onset_acc": float(np.mean(count_ok)),
-            "onset_ap": float(np.mean(aps)) if aps else nan,
-            "onset_ap_strict": float(np.mean(aps_strict)) if aps_strict else nan,
-            "detection_acc": float(np.mean(det)) if det else nan,
-            "timing_error_s": float(np.mean(errs)) if errs else nan,
-            "n_clips": len(target_times), "n_scored": len(aps)}
+    out = {"onset_acc": float(np.mean(count_ok)),
+           "onset_ap": float(np.mean(aps)) if aps else nan,
+           "onset_ap_strict": float(np.mean(aps_strict)) if aps_strict else nan,
+           "detection_acc": float(np.mean(det)) if det else nan,
+           "timing_error_s": float(np.mean(errs)) if errs else nan,
+           "n_clips": len(target_times), "n_scored": len(aps)}
+    if per_clip:
+        clips = {}
+        for key, values in (("onset_ap", aps), ("onset_ap_strict", aps_strict), ("detection_acc", det)):
+            a = np.full(len(target_times), np.nan)
+            a[scored] = values
+            clips[key] = a
+        out["per_clip"] = clips
+    return out
 
 
 def onset_metrics(generated, sr: int, *, target=None, target_times: Sequence | None = None,

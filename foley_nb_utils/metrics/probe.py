@@ -15,7 +15,8 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
-__all__ = ["LinearProbe", "ProbeResult", "fit_linear_probe", "linear_probe", "mean_average_precision"]
+__all__ = ["LinearProbe", "ProbeResult", "class_balanced_weights", "fit_linear_probe", "linear_probe",
+           "mean_average_precision"]
 
 
 def _xy(X, y, name: str) -> tuple[np.ndarray, np.ndarray]:
@@ -55,6 +56,30 @@ def mean_average_precision(labels, scores, classes: Sequence | None = None) -> f
     if not aps:
         raise ValueError("mean_average_precision: no labelled class has a score column")
     return float(np.mean(aps))
+
+
+def class_balanced_weights(labels) -> np.ndarray:
+    """Per-example weights that turn a mean over examples into a mean over classes.
+
+    Example ``i`` of class ``c`` gets ``N / (K · n_c)`` (``N`` examples, ``K`` classes present,
+    ``n_c`` examples of class ``c``), so the weights average 1 and ``mean(w · correct)`` is the
+    balanced accuracy (mean per-class recall, :func:`sklearn.metrics.balanced_accuracy_score`):
+    per-example values that a bootstrap over examples can resample
+    (:func:`foley_nb_utils.evidence.decide`), paired between two classifiers of the same examples.
+
+    Args:
+        labels: ``[N]`` true class labels (any hashable type), N ≥ 1.
+
+    Returns:
+        float64 ``[N]``.
+
+    Notebook: 05_2016_visually_indicated_sounds, 06_2016_ambient_sound_supervision
+    """
+    y = np.asarray(labels)
+    if y.ndim != 1 or y.size == 0:
+        raise ValueError(f"class_balanced_weights: labels must be a non-empty [N] array, got shape {y.shape}")
+    classes, inverse, counts = np.unique(y, return_inverse=True, return_counts=True)
+    return (y.size / (len(classes) * counts[inverse.reshape(-1)])).astype(np.float64)
 
 
 @dataclass
@@ -108,6 +133,18 @@ class LinearProbe:
     def predict(self, X) -> np.ndarray:
         """Predicted labels ``[N]``."""
         return self.classes[self.decision(X).argmax(axis=1)]
+
+    def correct(self, X, y, balanced: bool = False) -> np.ndarray:
+        """Per test example: 1.0 if the probe names its class, else 0.0 (float64 ``[N]``).
+
+        With ``balanced=True`` each value is weighted by :func:`class_balanced_weights`, so the
+        mean is the balanced accuracy of :meth:`score` instead of its accuracy.
+
+        Notebook: 05_2016_visually_indicated_sounds, 06_2016_ambient_sound_supervision
+        """
+        X, y = _xy(X, y, "correct")
+        hit = (self.predict(X) == y).astype(np.float64)
+        return hit * class_balanced_weights(y) if balanced else hit
 
     def score(self, X, y) -> ProbeResult:
         """Accuracy, balanced accuracy and mAP on ``(X [N, D], y [N])``.

@@ -28,7 +28,8 @@ import numpy as np
 
 from .features import as_batch, summary_features
 
-__all__ = ["FoolingResult", "fooling_rate", "fooling_rate_from_features", "proportion_ci"]
+__all__ = ["FoolingResult", "fooled_pairs", "fooling_rate", "fooling_rate_from_features", "proportion_ci",
+           "realness_scores"]
 
 
 def proportion_ci(k: float, n: int, confidence: float = 0.95) -> tuple[float, float]:
@@ -114,6 +115,37 @@ def fooling_rate_from_features(real_features, fake_features, *, rng: np.random.G
 
     Notebook: 04_evaluation
     """
+    s_real, s_fake = realness_scores(real_features, fake_features, rng=rng, n_folds=n_folds)
+    n = len(s_real)
+    fooled = _fooled(s_real, s_fake)
+    low, high = proportion_ci(fooled.sum(), n)
+    acc = float(np.mean(np.r_[s_real > 0, s_fake <= 0]))
+    return FoolingResult(float(fooled.mean()), low, high, n, acc)
+
+
+def _fooled(s_real: np.ndarray, s_fake: np.ndarray) -> np.ndarray:
+    return (s_fake > s_real) + 0.5 * (s_fake == s_real)
+
+
+def realness_scores(real_features, fake_features, *, rng: np.random.Generator, n_folds: int = 5,
+                    groups=None) -> tuple[np.ndarray, np.ndarray]:
+    """Held-out "realness" of every real and fake clip (the discriminator of :func:`fooling_rate`).
+
+    Args:
+        real_features, fake_features: paired ``[N, F]`` features (row ``i`` of both: one video).
+        rng: generator for the fold assignment.
+        n_folds: cross-validation folds.
+        groups: optional ``[N]`` group of each pair (e.g. its video, when several generated clips
+            of a video are paired with its real clip): the pairs of a group fall in the same fold,
+            so the discriminator never saw any clip of a held-out video. None: each pair its own
+            group (then the folds are exactly those of :func:`fooling_rate_from_features`).
+
+    Returns:
+        ``(real_score [N], fake_score [N])``: the held-out ridge decision values (higher = more
+        real), rounded to 9 decimals so that identical clips tie.
+
+    Notebook: 04_evaluation (used by 09_2018_visual_to_sound)
+    """
     from sklearn.linear_model import RidgeClassifier
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import StandardScaler
@@ -125,12 +157,21 @@ def fooling_rate_from_features(real_features, fake_features, *, rng: np.random.G
     if not (np.all(np.isfinite(Xr)) and np.all(np.isfinite(Xf))):
         raise ValueError("fooling_rate: features contain NaN or infinity")
     n = len(Xr)
-    if not 2 <= n_folds <= n:
-        raise ValueError(f"n_folds must be in 2..{n} (number of pairs), got {n_folds}")
+    if groups is None:
+        inverse, n_groups = np.arange(n), n
+    else:
+        g = np.asarray(groups)
+        if g.shape != (n,):
+            raise ValueError(f"groups must have shape ({n},), got {g.shape}")
+        _, inverse = np.unique(g, return_inverse=True)
+        n_groups = int(inverse.max()) + 1 if n else 0
+    if not 2 <= n_folds <= n_groups:
+        raise ValueError(f"n_folds must be in 2..{n_groups} (number of pairs or groups), got {n_folds}")
     X = np.concatenate([Xr, Xf])
     y = np.r_[np.ones(n), np.zeros(n)]  # 1 = real
-    fold = np.empty(n, dtype=np.int64)
-    fold[rng.permutation(n)] = np.arange(n) % n_folds
+    group_fold = np.empty(n_groups, dtype=np.int64)
+    group_fold[rng.permutation(n_groups)] = np.arange(n_groups) % n_folds
+    fold = group_fold[inverse]
     fold2 = np.r_[fold, fold]
     realness = np.empty(2 * n)
     for k in range(n_folds):
@@ -142,8 +183,21 @@ def fooling_rate_from_features(real_features, fake_features, *, rng: np.random.G
         realness[test] = clf.decision_function(X[test])
     # identical clips must tie: round away the last bits that batched BLAS products may differ in
     realness = np.round(realness, 9)
-    s_real, s_fake = realness[:n], realness[n:]
-    fooled = (s_fake > s_real) + 0.5 * (s_fake == s_real)
-    low, high = proportion_ci(fooled.sum(), n)
-    acc = float(np.mean((realness > 0) == (y == 1)))
-    return FoolingResult(float(fooled.mean()), low, high, n, acc)
+    return realness[:n], realness[n:]
+
+
+def fooled_pairs(real_features, fake_features, *, rng: np.random.Generator, n_folds: int = 5,
+                 groups=None) -> np.ndarray:
+    """Per pair, whether the fake clip was labeled real: 1.0, 0.0, or 0.5 for a tie.
+
+    The mean is :func:`fooling_rate_from_features`'s rate (with ``groups=None`` and the same
+    ``rng`` state, exactly); the per-pair values are what a paired comparison of two generators
+    on the same videos needs (:func:`foley_nb_utils.evidence.decide`). Arguments as for
+    :func:`realness_scores`.
+
+    Returns:
+        float ``[N]``.
+
+    Notebook: 04_evaluation (used by 09_2018_visual_to_sound)
+    """
+    return _fooled(*realness_scores(real_features, fake_features, rng=rng, n_folds=n_folds, groups=groups))

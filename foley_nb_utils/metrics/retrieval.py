@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-__all__ = ["recall_at_k", "retrieval_ranks", "similarity"]
+__all__ = ["recall_at_k", "retrieval_hits", "retrieval_ranks", "similarity"]
 
 
 def similarity(query, gallery, metric: str = "cosine") -> np.ndarray:
@@ -95,6 +95,28 @@ def recall_at_k(query, gallery, ks: Sequence[int] = (1, 5, 10), *, targets: Sequ
 
     Notebook: 04_evaluation
     """
+    hits = retrieval_hits(query, gallery, ks, targets=targets, query_labels=query_labels,
+                          gallery_labels=gallery_labels, metric=metric)
+    out: dict[str, float] = {k: float(np.mean(v)) for k, v in hits.items() if k.startswith("R@")}
+    if "rank" in hits:
+        out["median_rank"] = float(np.median(hits["rank"]))
+    return out
+
+
+def retrieval_hits(query, gallery, ks: Sequence[int] = (1, 5, 10), *, targets: Sequence[int] | None = None,
+                   query_labels=None, gallery_labels=None, metric: str = "cosine") -> dict[str, np.ndarray]:
+    """Per-query outcomes of :func:`recall_at_k` (same arguments): whether each query is right at K.
+
+    ``recall_at_k(...)["R@K"]`` is the mean of ``retrieval_hits(...)["R@K"]``; the per-query 1/0
+    values are what a paired comparison of two models over the same queries needs
+    (:func:`foley_nb_utils.evidence.decide`).
+
+    Returns:
+        ``{"R@1": float [N] of 1.0/0.0, ...}``, and for instance retrieval also ``"rank"``
+        (int ``[N]``, 1-based, ties pessimistic as in :func:`retrieval_ranks`).
+
+    Notebook: 04_evaluation (used by 09_2018_visual_to_sound, 10_2018_pocan)
+    """
     sim = similarity(query, gallery, metric)
     n, m = sim.shape
     ks = [int(k) for k in ks]
@@ -102,7 +124,7 @@ def recall_at_k(query, gallery, ks: Sequence[int] = (1, 5, 10), *, targets: Sequ
         raise ValueError(f"ks must be positive integers, got {ks}")
     if (query_labels is None) != (gallery_labels is None):
         raise ValueError("give both query_labels and gallery_labels for category retrieval, or neither")
-    out: dict[str, float] = {}
+    out: dict[str, np.ndarray] = {}
     if query_labels is not None:
         ql, gl = np.asarray(query_labels), np.asarray(gallery_labels)
         if ql.shape != (n,) or gl.shape != (m,):
@@ -110,10 +132,10 @@ def recall_at_k(query, gallery, ks: Sequence[int] = (1, 5, 10), *, targets: Sequ
         order = np.argsort(-sim, axis=1, kind="stable")
         same = gl[order] == ql[:, None]
         for k in ks:
-            out[f"R@{k}"] = float(np.mean(same[:, :k].any(axis=1)))
+            out[f"R@{k}"] = same[:, :k].any(axis=1).astype(np.float64)
         return out
     ranks = retrieval_ranks(sim, targets)
     for k in ks:
-        out[f"R@{k}"] = float(np.mean(ranks <= k))
-    out["median_rank"] = float(np.median(ranks))
+        out[f"R@{k}"] = (ranks <= k).astype(np.float64)
+    out["rank"] = ranks
     return out
