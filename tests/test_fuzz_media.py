@@ -135,34 +135,31 @@ def _outcome(check, path: Path) -> str:
     return outcome
 
 
-@pytest.mark.parametrize("kind", ["h264-aac-16k.mp4", "h264-aac-22k.mp4", "h264-silent.mp4", "mpeg4-aac.mp4",
-                                  "vfr-h264.mp4"])
-def test_damaged_videos_decode_or_raise_one_clear_error(originals, kind, tmp_path):
-    _check_video(originals[kind])  # the undamaged file decodes
+def _fuzz(check, original: Path, folder: Path) -> Counter:
+    """Check the undamaged file, then every damage of it; count the outcomes (printed with -s)."""
+    check(original)
     counts = Counter()
-    for label, path in _damaged(originals[kind], tmp_path):
+    for label, path in _damaged(original, folder):
         try:
-            counts[_outcome(_check_video, path)] += 1
+            counts[_outcome(check, path)] += 1
         except AssertionError:
             raise
         except Exception as e:  # anything but a CorruptMediaError is a bug
-            raise AssertionError(f"{kind}, {label}: {type(e).__name__}: {e}") from e
-    print(f"{kind}: {dict(counts)}")
+            raise AssertionError(f"{original.name}, {label}: {type(e).__name__}: {e}") from e
+    print(f"{original.name}: {dict(counts)}")
+    return counts
+
+
+@pytest.mark.parametrize("kind", ["h264-aac-16k.mp4", "h264-aac-22k.mp4", "h264-silent.mp4", "mpeg4-aac.mp4",
+                                  "vfr-h264.mp4"])
+def test_damaged_videos_decode_or_raise_one_clear_error(originals, kind, tmp_path):
+    counts = _fuzz(_check_video, originals[kind], tmp_path)
     assert counts["CorruptMediaError"] >= 3  # empty, 64 bytes, the early cuts at least
 
 
 @pytest.mark.parametrize("kind", ["pcm16.wav", "float.wav"])
 def test_damaged_audio_files_load_or_raise_one_clear_error(originals, kind, tmp_path):
-    _check_audio(originals[kind])
-    counts = Counter()
-    for label, path in _damaged(originals[kind], tmp_path):
-        try:
-            counts[_outcome(_check_audio, path)] += 1
-        except AssertionError:
-            raise
-        except Exception as e:
-            raise AssertionError(f"{kind}, {label}: {type(e).__name__}: {e}") from e
-    print(f"{kind}: {dict(counts)}")
+    counts = _fuzz(_check_audio, originals[kind], tmp_path)
     assert counts["CorruptMediaError"] >= 2  # empty and 64 bytes at least
 
 
