@@ -40,6 +40,40 @@ RECORDS_KEY = "foley_records"  # tools/build_notebooks.py
 
 #: Per method notebook, each paper claim's verdict over seeds 0-2 as measured (see the module docstring).
 CLAIMS: dict[str, dict[str, str]] = {
+    '05_2016_visually_indicated_sounds': {
+        'motion input beats RGB only for timing (onset AP)': 'inconclusive',
+        'predicted sound carries the material far above chance': 'inconclusive',
+        'the LSTM beats a per-frame regressor (no RNN)': 'inconclusive',
+        'ranking real > full > no RNN > random impact sound': 'inconclusive',
+        'example-based beats parametric synthesis, most for hard materials': 'inconclusive',
+    },
+    '06_2016_ambient_sound_supervision': {
+        'sound-supervised features beat random init by a wide margin': 'inconclusive',
+        'they approach but stay below label-supervised features': 'inconclusive',
+        'texture statistics are a better target than clusters of the plain spectrum': 'inconclusive',
+    },
+    '07_2017_cross_modal_gan': {
+        'log-mel is the best audio encoding for the classifier': 'inconclusive',
+        'the log matters: LMS far above the mel spectrogram without log (MS)': 'holds',
+        'S2I-C images are recognised far above chance': 'inconclusive',
+        'I2S is much harder than S2I': 'refuted',
+    },
+    '08_2018_cmcgan': {
+        'CMCGAN beats [3] in S2I': 'inconclusive',
+        'CMCGAN beats [3] in I2S': 'refuted',
+        'removing the cycle loss hurts': 'inconclusive',
+    },
+    '09_2018_visual_to_sound': {
+        'category retrieval from generated sound: flow ≥ seq ≥ frame (R@1)': 'inconclusive',
+        "category retrieval by likelihood (paper's protocol): flow ≥ seq ≥ frame": 'inconclusive',
+        'generated sound fools the real-vs-fake discriminator more often than the class-conditional baseline': 'inconclusive',
+    },
+    '10_2018_pocan': {
+        'POCAN beats the notebook-05 regression model on R@1, R@5 and R@10': 'inconclusive',
+        'the perceptual loss helps (mean of R@1/5/10)': 'inconclusive',
+        'the class prediction helps (mean of R@1/5/10)': 'inconclusive',
+        "the generated sound carries the right class more often than the regression model's": 'inconclusive',
+    },
 }
 
 ROOT = repo_root()
