@@ -31,7 +31,9 @@ reproduce: venv
 	$(PY) -m foley_nb_utils.reproduce --profile $(PROFILE) $(ARGS)
 
 test: venv
-	$(PY) -m pytest tests $(PRIMERS) --nbval-lax --nbval-current-env --nbval-cell-timeout=900 $(ARGS)
+	@mkdir -p runs/ci
+	$(PY) -m pytest tests $(PRIMERS) --nbval-lax --nbval-current-env --nbval-cell-timeout=900 \
+		--junitxml=runs/ci/junit.xml --durations=10 $(ARGS)
 
 unit: venv
 	$(PY) -m pytest tests -m "not notebooks" $(ARGS)

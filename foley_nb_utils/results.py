@@ -244,7 +244,7 @@ def configure(notebook: str, out_dir: str | Path, meta: dict | None = None) -> P
     return _path
 
 
-def record(name: str, value: T, unit: str | None = None) -> T:
+def record(name: str, value: T, unit: str | None = None, *, timing: bool = False) -> T:
     """Store a measured value in the sidecar (rewritten atomically) and return it.
 
     Accepted: numbers, bools, strings, numpy scalars/arrays, torch tensors (moved
@@ -256,6 +256,9 @@ def record(name: str, value: T, unit: str | None = None) -> T:
         name: the value's name, e.g. ``"test_accuracy"``.
         value: the measured value.
         unit: optional unit, e.g. ``"s"``, ``"dB"``, ``"%"``.
+        timing: True for a measurement of the machine rather than of the method (a wall time,
+            a peak memory): shown and kept in the sidecar, but left out of ``records_of``, so
+            that runs of one seed compare equal on any machine and under any load.
 
     Returns:
         ``value`` itself, unchanged, so ``acc = record("acc", acc)`` works.
@@ -266,6 +269,8 @@ def record(name: str, value: T, unit: str | None = None) -> T:
     if unit is not None and not isinstance(unit, str):
         raise TypeError(f"record({name!r}): unit must be a str or None, got {unit!r}")
     entry: dict[str, Any] = {"value": _to_plain(value, f"record({name!r}) value"), "unit": unit}
+    if timing:
+        entry["timing"] = True
     bad = _nonfinite(value) if entry["value"] is None else None
     if bad:
         entry["nonfinite"] = bad

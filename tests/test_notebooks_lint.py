@@ -129,6 +129,25 @@ class TestNotebook:
                 assert "display.Audio(" not in _src(c) and "import Audio" not in _src(c), \
                     "use fnu.display.play/players (compact, clipped) instead of IPython Audio"
 
+    def test_timings_are_marked_as_timings(self, path):
+        """A wall time differs from run to run: recorded without ``timing=True`` it would make two
+        runs of one seed compare unequal (``reproduce.records_of``)."""
+        for c in _load(path)["cells"]:
+            if c["cell_type"] != "code":
+                continue
+            try:
+                tree = ast.parse(_src(c))
+            except SyntaxError:  # a cell magic: not Python
+                continue
+            for node in ast.walk(tree):
+                if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "record"
+                        and any(w in ast.unparse(node.args[0]) for w in ("time", "seconds"))
+                        and any(isinstance(n, ast.Attribute) and n.attr in ("perf_counter", "time", "monotonic")
+                                or isinstance(n, ast.Name) and "seconds" in n.id
+                                for a in node.args[1:] for n in ast.walk(a))):
+                    assert any(k.arg == "timing" for k in node.keywords), \
+                        f"{ast.unparse(node)[:120]}: pass timing=True (a wall time is not a result)"
+
     def test_listed_in_readme_and_map(self, path):
         readme = (ROOT / "README.md").read_text()
         assert f"notebooks/{path.name}" in readme, f"{path.name} missing from the README's notebook table"

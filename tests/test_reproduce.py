@@ -407,3 +407,17 @@ def test_a_claim_missing_from_a_run_is_counted_missing():
     assert c["a"]["verdict"] == "missing" and c["a"]["verdicts"] == ["holds", None]
     assert reproduce.verdict_text(c["a"]) == "✗ missing on 1 of 2 seeds"
     assert "1 missing" in reproduce.summary_line(reproduce.claim_counts(list(c.values())), [0, 1])
+
+
+def test_records_leave_out_timings_so_that_runs_of_one_seed_compare_equal(tmp_path):
+    from foley_nb_utils import results
+    out = []
+    for took in (1.5, 9.0):  # the same run, once on an idle machine and once under load
+        run = tmp_path / f"run-{took}"
+        results.configure("99_timing", run)
+        results.record("accuracy", 0.75)
+        results.record("notebook wall time", took, unit="s", timing=True)
+        sidecar = json.loads((run / "results.json").read_text())
+        assert sidecar["values"]["notebook wall time"] == {"value": took, "unit": "s", "timing": True}
+        out.append(reproduce.records_of(sidecar))
+    assert out[0] == out[1] == {"values": {"accuracy": 0.75}, "claims": {}}

@@ -61,3 +61,21 @@ def test_budgets_table_and_readme_blocks():
     readme = (ROOT / "README.md").read_text()
     for name in ("claims-table", "budgets-table", "ci-table"):
         assert f"<!-- {name} -->" in readme and f"<!-- /{name} -->" in readme
+
+
+def test_ci_table_sums_the_parts_and_scales_the_growing_ones():
+    import xml.etree.ElementTree as ET
+    xml = ET.fromstring(
+        '<testsuites><testsuite timestamp="2026-12-06T10:00:00">'
+        '<testcase classname="tests.test_series" name="a" time="600"/>'
+        '<testcase classname="tests.test_methods_m05" name="b" time="30"/>'
+        '<testcase classname="tests.test_methods_m06" name="c" time="30"/>'
+        '<testcase classname="tests.test_audio" name="d" time="60"/>'
+        '<testcase classname="notebooks.00_welcome.ipynb" file="notebooks/00_welcome.ipynb" name="e" time="120"/>'
+        '</testsuite></testsuites>')
+    table = _tool().ci_table(xml, n_methods=6)
+    assert "| method notebooks, 3 seeds cold + 1 warm (test_series) | 10.0 | 35.0 |" in table
+    assert "| method modules' unit tests (test_methods_mNN) | 1.0 | 3.5 |" in table
+    assert "| nbval over the primers 00-04 | 2.0 | 2.0 |" in table
+    assert "| everything else (package, runner, lint, fuzz, crash safety) | 1.0 | 1.0 |" in table
+    assert "**14.0** | **41.5** |" in table

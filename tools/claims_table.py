@@ -5,8 +5,12 @@ any ``python -m foley_nb_utils.reproduce --seeds 0,1,2`` run works too. The tabl
 README's markers ``<!-- claims-table -->`` … ``<!-- /claims-table -->`` and ``<!-- budgets-table -->``
 … ``<!-- /budgets-table -->``, so they are never typed in.
 
-Usage: ``python tools/claims_table.py runs/test-series/<run>/summary.json [--write-readme]``
-(without ``--write-readme`` the tables are printed).
+With ``--junit runs/ci/junit.xml`` (written by ``make test``) it also fills ``<!-- ci-table -->``:
+the measured time of each part of the test command and its projection to the full series of
+26 notebooks (the parts that grow with the number of method notebooks scaled by it).
+
+Usage: ``python tools/claims_table.py runs/test-series/<run>/summary.json [--junit runs/ci/junit.xml]
+[--write-readme]`` (without ``--write-readme`` the tables are printed).
 """
 from __future__ import annotations
 
@@ -14,6 +18,8 @@ import argparse
 import json
 import re
 import sys
+import xml.etree.ElementTree as ET
+from collections import defaultdict
 from pathlib import Path
 
 from foley_nb_utils import reproduce
@@ -76,6 +82,44 @@ def budgets_table(summary: dict) -> str:
             + "\n".join(rows))
 
 
+SERIES_METHODS = 21  # notebooks 05-25: the 19 methods, the benchmark and the chapter beyond
+
+
+def _part(classname: str, file: str) -> str:
+    """Which part of the test command a test case belongs to (its growth with the series differs)."""
+    where = file or classname.replace(".", "/")
+    if where.startswith("notebooks/") or where.endswith(".ipynb"):
+        return "nbval over the primers 00-04"
+    if "test_series" in where:
+        return "method notebooks, 3 seeds cold + 1 warm (test_series)"
+    if "test_methods_m" in where:
+        return "method modules' unit tests (test_methods_mNN)"
+    return "everything else (package, runner, lint, fuzz, crash safety)"
+
+
+GROWS = {"method notebooks, 3 seeds cold + 1 warm (test_series)", "method modules' unit tests (test_methods_mNN)"}
+
+
+def ci_table(junit: ET.Element, n_methods: int) -> str:
+    """Seconds per part of ``make test`` from pytest's JUnit XML, and the projection to
+    ``SERIES_METHODS`` method notebooks: the parts in ``GROWS`` scale by
+    ``SERIES_METHODS / n_methods``, the others stay (the primers and the package are complete)."""
+    seconds: dict[str, float] = defaultdict(float)
+    for case in junit.iter("testcase"):
+        seconds[_part(case.get("classname", ""), case.get("file", ""))] += float(case.get("time", 0))
+    scale = SERIES_METHODS / n_methods
+    rows = [f"| part | measured, {n_methods} method notebooks (min) | projected, {SERIES_METHODS} (min) |",
+            "|---|---|---|"]
+    for part in sorted(seconds):
+        grown = seconds[part] * (scale if part in GROWS else 1.0)
+        rows.append(f"| {part} | {seconds[part] / 60:.1f} | {grown / 60:.1f} |")
+    total = sum(seconds.values())
+    projected = sum(v * (scale if k in GROWS else 1.0) for k, v in seconds.items())
+    rows.append(f"| **total** (tests only; set-up of .venv not included) | **{total / 60:.1f}** | **{projected / 60:.1f}** |")
+    return (f"`make test` as measured on {junit.find('.//testsuite').get('timestamp', '')[:10]} (2 cores), "
+            f"and projected to the full series; CI's limit is 90 min, our target 60 min.\n\n" + "\n".join(rows))
+
+
 def replace_block(text: str, name: str, body: str) -> str:
     """Put ``body`` between ``<!-- name -->`` and ``<!-- /name -->`` (both must be there)."""
     pattern = re.compile(rf"(<!-- {name} -->\n).*?(\n<!-- /{name} -->)", re.S)
@@ -87,17 +131,21 @@ def replace_block(text: str, name: str, body: str) -> str:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("summary", type=Path, help="summary.json of a batch run")
+    ap.add_argument("--junit", type=Path, help="pytest JUnit XML of `make test` (runs/ci/junit.xml): fill the CI table")
     ap.add_argument("--write-readme", action="store_true", help="write the tables into README.md")
     args = ap.parse_args(argv)
     summary = json.loads(args.summary.read_text(encoding="utf-8"))
-    claims, budgets = claims_table(summary), budgets_table(summary)
+    blocks = {"claims-table": claims_table(summary), "budgets-table": budgets_table(summary)}
+    if args.junit:
+        blocks["ci-table"] = ci_table(ET.parse(args.junit).getroot(), len(summary["notebooks"]))
     if not args.write_readme:
-        print(claims, budgets, sep="\n\n")
+        print(*blocks.values(), sep="\n\n")
         return 0
     text = README.read_text(encoding="utf-8")
-    text = replace_block(replace_block(text, "claims-table", claims), "budgets-table", budgets)
+    for name, body in blocks.items():
+        text = replace_block(text, name, body)
     write_text(README, text)
-    print(f"README.md: claims and budgets tables from {args.summary}")
+    print(f"README.md: {', '.join(blocks)} from {args.summary}" + (f" and {args.junit}" if args.junit else ""))
     return 0
 
 

@@ -957,7 +957,7 @@ part_seconds["6 · diffusion"] = time.perf_counter() - t_part
 
 # %%
 part_seconds["total (setup to here)"] = fnu.repro.elapsed(ctx)
-fnu.record("wall time per part", {k: round(v, 2) for k, v in part_seconds.items()}, unit="s")
+fnu.record("wall time per part", {k: round(v, 2) for k, v in part_seconds.items()}, unit="s", timing=True)
 fnu.results.show()
 failed = [k for k, v in fnu.results.current()["claims"].items() if not v["holds"]]
 if failed:

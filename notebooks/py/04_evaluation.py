@@ -463,7 +463,7 @@ print(f"judge accuracy: clean {clean['accuracy']:.2f}, low-passed at 4 kHz {acc4
 # `AudioEvaluator` dict, and the benchmark compares methods on all of it.
 
 # %%
-fnu.record("notebook wall time", time.perf_counter() - t_start, unit="s")
+fnu.record("notebook wall time", time.perf_counter() - t_start, unit="s", timing=True)
 fnu.results.show()
 
 # %% [markdown]

@@ -487,7 +487,7 @@ quiz.widget()
 # the text after the table says why a claim may not reproduce on our data.
 
 # %%
-fnu.record("notebook wall time", time.perf_counter() - t_start, unit="s")
+fnu.record("notebook wall time", time.perf_counter() - t_start, unit="s", timing=True)
 fnu.results.show()
 
 # %% [markdown]

@@ -329,7 +329,7 @@ fnu.claim("texture statistics are a better target than clusters of the plain spe
 # ## Reproduction results
 
 # %%
-fnu.record("notebook wall time", time.perf_counter() - t_start, unit="s")
+fnu.record("notebook wall time", time.perf_counter() - t_start, unit="s", timing=True)
 fnu.results.show()
 
 # %% [markdown]

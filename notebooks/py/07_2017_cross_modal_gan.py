@@ -362,7 +362,7 @@ fnu.record("I2S / S2I-C accuracy relative to each judge's real-data accuracy",
 # ## Reproduction results
 
 # %%
-fnu.record("notebook wall time", time.perf_counter() - t_start, unit="s")
+fnu.record("notebook wall time", time.perf_counter() - t_start, unit="s", timing=True)
 fnu.results.show()
 
 # %% [markdown]

@@ -287,7 +287,7 @@ fnu.claim("removing the cycle loss hurts", paper="qualitative ablation figure (n
 # ## Reproduction results
 
 # %%
-fnu.record("notebook wall time", time.perf_counter() - t_start, unit="s")
+fnu.record("notebook wall time", time.perf_counter() - t_start, unit="s", timing=True)
 fnu.results.show()
 
 # %%

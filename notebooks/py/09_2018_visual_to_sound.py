@@ -383,7 +383,7 @@ fnu.claim("generated sound fools the real-vs-fake discriminator more often than 
                "class baseline on the same videos, 'greater' with margin 0. The margin is used rather than the 1/0 "
                "'fooled' outcome because the discriminator is rarely fooled at all here: a 1/0 outcome would "
                "discard how near each clip came")
-fnu.record("notebook wall time", time.perf_counter() - t_start, unit="s")
+fnu.record("notebook wall time", time.perf_counter() - t_start, unit="s", timing=True)
 fnu.results.show()
 
 # %% [markdown]

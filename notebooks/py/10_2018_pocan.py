@@ -305,7 +305,7 @@ fnu.claim("the generated sound carries the right class more often than the regre
           measured=fnu.evidence.decide(J[P], J[REG]),
           note=f"per test clip ({n_test}): 1 if the independent judge names its class from the predicted "
                "spectrogram, else 0; paired POCAN − regression, 'greater' with margin 0")
-fnu.record("notebook wall time", time.perf_counter() - t_start, unit="s")
+fnu.record("notebook wall time", time.perf_counter() - t_start, unit="s", timing=True)
 fnu.results.show()
 
 # %% [markdown]
