@@ -74,6 +74,12 @@ CLAIMS: dict[str, dict[str, str]] = {
         'the class prediction helps (mean of R@1/5/10)': 'inconclusive',
         "the generated sound carries the right class more often than the regression model's": 'inconclusive',
     },
+    '14_2020_sight_to_sound': {
+        'five frames beat one frame (note F1)': 'holds',
+        '3-D aggregation beats stacking the frames as channels (note F1)': 'inconclusive',
+        "re-weighting onsets in the loss raises note F1 at the paper's threshold": 'inconclusive',
+        'visual transcription is far above a motion-energy baseline': 'inconclusive',
+    },
 }
 
 ROOT = repo_root()
