@@ -162,6 +162,11 @@ def test_failure_is_reported_with_cell_and_exception(first_run):
     assert "cell 2" in failure_line
     assert 'raise RuntimeError("boom in cell three")' in failure_line
     assert "RuntimeError: boom in cell three" in failure_line
+    # nothing lost: the executed notebook is kept, with the failing cell's traceback in its outputs
+    executed = nbformat.read(first_run["run_dir"] / r["executed"], as_version=4)
+    failing = next(c for c in executed.cells if c.cell_type == "code" and "boom in cell three" in c.source)
+    assert any(o.get("output_type") == "error" and o.get("ename") == "RuntimeError" for o in failing.outputs)
+    assert r["executed"] in failure_line
 
 
 @pytest.mark.notebooks

@@ -18,11 +18,12 @@ load from their checkpoints). The tests check:
 
 This is the method notebooks' only execution in ``make test`` (nbval runs the primers 00-04): three
 cold runs and one warm run per notebook. Marked ``slow`` and ``notebooks``; one notebook:
-``pytest tests/test_series.py -k 05``.
+``FOLEY_SERIES_ONLY=05 pytest tests/test_series.py`` (``-k`` alone would still run the whole series).
 """
 from __future__ import annotations
 
 import json
+import os
 
 import nbformat
 import pytest
@@ -84,6 +85,9 @@ CLAIMS: dict[str, dict[str, str]] = {
 
 ROOT = repo_root()
 METHODS = [] if ROOT is None else [p.stem for p in reproduce.find_notebooks(ROOT / "notebooks") if int(p.stem[:2]) >= 5]
+# while writing one notebook: FOLEY_SERIES_ONLY=14 pytest tests/test_series.py runs only it (CI runs all)
+if os.environ.get("FOLEY_SERIES_ONLY"):
+    METHODS = [m for m in METHODS if m[:2] in os.environ["FOLEY_SERIES_ONLY"].split(",")]
 
 
 @pytest.fixture(scope="module")
@@ -140,6 +144,8 @@ def _differences(a: dict, b: dict) -> list[str]:
 
 def test_every_method_notebook_has_its_claims_pinned():
     assert METHODS, "no method notebooks found"
+    if os.environ.get("FOLEY_SERIES_ONLY"):
+        pytest.skip("FOLEY_SERIES_ONLY is set: the pins of the other notebooks are not checked")
     assert sorted(CLAIMS) == METHODS, f"pin the claims of {sorted(set(METHODS) - set(CLAIMS))}"
 
 

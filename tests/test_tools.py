@@ -56,6 +56,8 @@ def test_budgets_table_and_readme_blocks():
     assert "one pass over these notebooks takes 31 s" in table
     text = "a\n<!-- claims-table -->\nold\n<!-- /claims-table -->\nb"
     assert tool.replace_block(text, "claims-table", "new") == "a\n<!-- claims-table -->\nnew\n<!-- /claims-table -->\nb"
+    empty = "a\n<!-- claims-table -->\n<!-- /claims-table -->\nb"  # as committed before the first fill
+    assert tool.replace_block(empty, "claims-table", "new") == "a\n<!-- claims-table -->\nnew\n<!-- /claims-table -->\nb"
     with pytest.raises(SystemExit, match="ci-table"):
         tool.replace_block(text, "ci-table", "x")
     readme = (ROOT / "README.md").read_text()

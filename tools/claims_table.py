@@ -122,10 +122,10 @@ def ci_table(junit: ET.Element, n_methods: int) -> str:
 
 def replace_block(text: str, name: str, body: str) -> str:
     """Put ``body`` between ``<!-- name -->`` and ``<!-- /name -->`` (both must be there)."""
-    pattern = re.compile(rf"(<!-- {name} -->\n).*?(\n<!-- /{name} -->)", re.S)
+    pattern = re.compile(rf"(<!-- {name} -->\n).*?(<!-- /{name} -->)", re.S)  # the block may be empty
     if not pattern.search(text):
         raise SystemExit(f"README.md has no <!-- {name} --> ... <!-- /{name} --> block")
-    return pattern.sub(lambda m: m.group(1) + body + m.group(2), text)
+    return pattern.sub(lambda m: m.group(1) + body.rstrip("\n") + "\n" + m.group(2), text)
 
 
 def main(argv: list[str] | None = None) -> int:
