@@ -75,6 +75,11 @@ CLAIMS: dict[str, dict[str, str]] = {
         'the class prediction helps (mean of R@1/5/10)': 'inconclusive',
         "the generated sound carries the right class more often than the regression model's": 'inconclusive',
     },
+    '12_2020_foley_music': {
+        'the graph (skeleton-aware) encoder beats an MLP encoder of the keypoints on note F1': 'refuted',
+        'hand / finger keypoints matter: removing them lowers note F1': 'refuted',
+        'MIDI events beat predicting audio features directly (onset F1 of the sound)': 'inconclusive',
+    },
     '14_2020_sight_to_sound': {
         'five frames beat one frame (note F1)': 'holds',
         '3-D aggregation beats stacking the frames as channels (note F1)': 'inconclusive',
