@@ -1,102 +1,145 @@
-"""Tests of notebook 12's method module (Gan et al. 2020, Foley Music): keypoints, event tokens,
-encoders, the decoder's causality, a training step that lowers the loss, and the scores on cases
-with known answers."""
+"""Tests of notebook 12's method module (Gan et al. 2020, Foley Music) and its pose + MIDI loader:
+the player's keypoints, event tokens, encoders, the decoders' causality, a training step that lowers
+the loss, the scores and the pitch reader on cases with known answers, the loader (incl. bad input)."""
 from __future__ import annotations
 
 import numpy as np
 import pytest
 import torch
 
+from foley_nb_utils.datasets import pose_midi
+from foley_nb_utils.datasets.common import DatasetError
 from foley_nb_utils.methods import m12_foley_music as m12
 
-T, K = 20, 12
+S = m12.settings("quick")
+VOC = m12.Vocab(S["n_pitch"], S["n_vel"], 8)
+NOTES = np.array([[0, 2, 3, 1], [2, 4, 5, 3], [5, 6, 5, 0], [6, 12, 11, 2]], np.int64)   # a rest at step 4
 
 
-def _rolls(seed=0):
-    r = np.random.default_rng(seed)
-    on = r.random((T, K)) < 0.08
-    roll = on | np.roll(on, 1, axis=0)
-    return roll, on
+def test_settings_check_bad_values():
+    assert S["n_frames"] == S["n_steps"] * S["frames_per_step"]
+    with pytest.raises(ValueError, match="unknown settings"):
+        m12.settings("quick", colour=1)
+    with pytest.raises(ValueError, match="whole multiple"):
+        m12.settings("quick", fps=6.0)
+    with pytest.raises(ValueError, match="profile"):
+        m12.settings("huge")
 
 
-def test_keypoints_shape_and_fingers_follow_keys():
-    roll, on = _rolls()
-    kp = m12.pianist_keypoints(roll, on, np.random.default_rng(0), noise=0.0)
-    assert kp.shape == (T, m12.J, 2) and kp.dtype == np.float32
-    with pytest.raises(ValueError, match="roll and onsets"):
-        m12.pianist_keypoints(roll, on[:3], np.random.default_rng(0))
+def test_keypoints_carry_pitch_and_velocity():
+    kp = m12.player_keypoints(NOTES, {**S, "noise": 0.0, "dropout": 0.0, "camera": 0.0}, np.random.default_rng(0))
+    F_ = S["frames_per_step"]
+    assert kp.shape == (S["n_frames"], m12.J, 3) and kp.dtype == np.float32
+    for on, off, p, v in NOTES:
+        assert kp[on * F_, 7, 0] == pytest.approx((p + 0.5) / S["n_pitch"])    # wrist over the key at the onset
+        assert kp[on * F_, m12.PLAYING, 1] == pytest.approx(0.20 + 0.06 * v / 3)   # dip depth = velocity
+    assert kp[4 * F_, m12.PLAYING, 1] == pytest.approx(0.10)                         # lifted in the rest
+    drop = m12.player_keypoints(NOTES, {**S, "dropout": 0.5}, np.random.default_rng(0))
+    assert 0.3 < (drop[..., 2] == 0).mean() < 0.7 and (drop[drop[..., 2] == 0][:, :2] == 0).all()
+    with pytest.raises(ValueError, match="pitch indices"):
+        m12.player_keypoints(NOTES + [0, 0, 20, 0], S, np.random.default_rng(0))
 
 
-def test_tokens_round_trip():
-    roll, on = _rolls(1)
-    tok = m12.encode_events(on, 128)
+def test_melody_clips_monophonic_and_in_range():
+    clips = m12.melody_clips(6, 0, S)
+    for c in clips:
+        assert len(c) and (c[:, 2] >= 0).all() and (c[:, 2] < S["n_pitch"]).all()
+        assert (c[:, 1] > c[:, 0]).all() and (c[1:, 0] >= c[:-1, 1]).all() and c[:, 1].max() <= S["n_steps"]
+
+
+def test_tokens_round_trip_and_seconds():
+    tok = m12.encode_notes(NOTES, VOC, 48)
     assert tok[0] == m12.SOS and m12.EOS in tok.tolist()
-    np.testing.assert_array_equal(m12.decode_events(tok, T, K), on)
-    long_gap = np.zeros((40, K), bool)
-    long_gap[37, 3] = True                          # a gap longer than MAX_SHIFT
-    np.testing.assert_array_equal(m12.decode_events(m12.encode_events(long_gap, 16), 40, K), long_gap)
-    assert m12.encode_events(np.ones((T, K), bool), 10)[-1] == m12.EOS   # cut, keeping EOS
+    np.testing.assert_array_equal(m12.decode_tokens(tok, VOC, S["n_steps"]), NOTES)
+    names = [VOC.name(int(t)) for t in tok[:6]]
+    assert names == ["SOS", "VEL(1)", "ON(3)", "SHIFT(2)", "OFF(3)", "VEL(3)"]
+    assert m12.encode_notes(np.tile(NOTES, (20, 1)), VOC, 10)[-1] == m12.EOS       # cut, keeping EOS
+    np.testing.assert_array_equal(m12.seconds_to_notes(m12.notes_to_seconds(NOTES, S), S), NOTES)
 
 
-def test_adjacency_is_symmetric_normalised():
-    A = m12.adjacency().numpy()
-    np.testing.assert_allclose(A, A.T)
-    assert m12.adjacency(m12.NO_FINGERS).shape == (6, 6)
-
-
-@pytest.mark.parametrize("kind,nodes", [("gcn", None), ("mlp", None), ("gcn", m12.NO_FINGERS)])
-def test_encoder_shapes(kind, nodes):
-    enc = m12.PoseEncoder(kind, nodes, d=16)
-    assert enc(torch.randn(2, T, m12.J, 2)).shape == (2, T // 2, 16)
-    with pytest.raises(ValueError):
-        enc(torch.randn(2, T, 5, 2))
+@pytest.mark.parametrize("kind", ["gcn", "mlp"])
+def test_encoder_shapes(kind):
+    enc = m12.PoseEncoder(kind, d=16, frames_per_step=2)
+    assert enc(torch.randn(2, 24, m12.J, 3)).shape == (2, 12, 16)
+    with pytest.raises(ValueError, match="keypoints must be"):
+        enc(torch.randn(2, 24, 5, 3))
     with pytest.raises(ValueError, match="kind"):
         m12.PoseEncoder("rnn")
 
 
-def test_decoder_is_causal():
+@pytest.mark.parametrize("decoder", ["transformer", "gru"])
+def test_decoder_is_causal(decoder):
     torch.manual_seed(0)
-    m = m12.FoleyMusic(K, d=16, layers=1, heads=2, ff=32, max_len=16).eval()
-    kp, tok = torch.randn(1, T, m12.J, 2), torch.randint(3, m12.vocab_size(K), (1, 10))
-    a = m(kp, tok)
+    m = m12.FoleyMusic(VOC, 12, "gcn", decoder, d=16, layers=1, heads=2, ff=32, max_len=16).eval()
+    kp, tok = torch.randn(1, 24, m12.J, 3), torch.randint(3, VOC.size, (1, 10))
     tok2 = tok.clone()
     tok2[0, 6:] = 5
-    b = m(kp, tok2)
-    torch.testing.assert_close(a[:, :6], b[:, :6])
+    torch.testing.assert_close(m(kp, tok)[:, :6], m(kp, tok2)[:, :6])
+    with pytest.raises(ValueError, match="decoder"):
+        m12.FoleyMusic(VOC, 12, decoder="lstm")
 
 
 def test_training_lowers_the_loss_and_generate():
     torch.manual_seed(0)
-    roll, on = _rolls(2)
-    kp = torch.from_numpy(m12.pianist_keypoints(roll, on, np.random.default_rng(0)))[None].repeat(4, 1, 1, 1)
-    tok = torch.from_numpy(m12.encode_events(on, 32))[None].repeat(4, 1)
-    m = m12.FoleyMusic(K, d=16, layers=1, heads=2, ff=32, max_len=32)
+    kp = torch.from_numpy(m12.player_keypoints(NOTES, S, np.random.default_rng(0)))[None].repeat(4, 1, 1, 1)
+    tok = torch.from_numpy(m12.encode_notes(NOTES, VOC, 24))[None].repeat(4, 1)
+    m = m12.FoleyMusic(VOC, S["n_steps"], d=16, layers=1, heads=2, ff=32, max_len=24)
     opt = torch.optim.Adam(m.parameters(), 3e-3)
-    first = float(m12.event_loss(m, (kp, tok)))
+    first = float(m12.event_loss(m, (kp, tok)).detach())
     for _ in range(30):
         opt.zero_grad()
         m12.event_loss(m, (kp, tok)).backward()
         opt.step()
-    assert float(m12.event_loss(m, (kp, tok))) < first
+    assert float(m12.event_loss(m, (kp, tok)).detach()) < first
     out = m12.generate(m, kp[:2])
-    assert out.shape == (2, 32) and (out[:, 0] == m12.SOS).all()
-    mr = m12.MelRegressor(8, d=16)
-    assert mr(kp).shape == (4, T, 8)
+    assert out.shape == (2, 24) and (out[:, 0] == m12.SOS).all()
+    assert m12.token_accuracy(m, kp, tok).shape == (4,)
+    assert m12.majority_accuracy(tok, tok).max() <= 1.0
 
 
 def test_scores_known_answers():
-    _, on = _rolls(3)
-    s = m12.clip_scores(on[None], on[None], 25.0, 48)
+    s = m12.clip_scores([NOTES], [NOTES], S)
     assert s["note_f1"][0] == pytest.approx(1.0) and s["onset_f1"][0] == pytest.approx(1.0)
-    shifted = np.roll(on, 1, axis=1)                 # right times, wrong pitches
-    s = m12.clip_scores(on[None], shifted[None], 25.0, 48)
-    assert s["onset_f1"][0] == pytest.approx(1.0) and s["note_f1"][0] < 1.0
-    mel = np.zeros((T, 4))
-    mel[5:] = 1.0                                    # one rise at frame 5
-    np.testing.assert_array_equal(m12.flux_onsets(mel), [5])
+    wrong = NOTES.copy()
+    wrong[:, 2] = (wrong[:, 2] + 1) % S["n_pitch"]                                  # right times, wrong pitches
+    s = m12.clip_scores([NOTES], [wrong], S)
+    assert s["onset_f1"][0] == pytest.approx(1.0) and s["note_f1"][0] == 0.0
+
+
+def test_transpose_is_heard_in_the_render():
+    ns = m12.notes_to_seconds(NOTES, S)
+    a0, a1 = m12.render(ns, 16000, 48000), m12.render(m12.transpose(ns, 3), 16000, 48000)
+    np.testing.assert_allclose(m12.rendered_pitches(a0, 16000, ns), ns[:, 2], atol=0.1)
+    np.testing.assert_allclose(m12.rendered_pitches(a1, 16000, ns) - m12.rendered_pitches(a0, 16000, ns), 3, atol=0.1)
+    y = m12.render_instrument(ns, "violin", 16000, 48000, np.random.default_rng(0))
+    assert y.shape == (48000,) and np.abs(y).max() > 0
+
+
+def test_loader_round_trip_and_bad_input(tmp_path, monkeypatch):
+    monkeypatch.setenv("FOLEY_CACHE_DIR", str(tmp_path / "cache"))
+    m12.write_world(tmp_path / "d", 3, 2, 0, S)
+    tr = pose_midi.load(tmp_path / "d", "train")
+    assert tr["pose"].shape == (3, S["n_frames"], m12.J, 3) and tr["fps"] == S["fps"]
+    assert tr["ids"] == ["clip_000000", "clip_000001", "clip_000002"] and tr["joints"] == list(m12.NODES)
+    np.testing.assert_array_equal(m12.seconds_to_notes(tr["notes"][0], S), m12.melody_clips(1, 0, S)[0])
+    again = pose_midi.load(tmp_path / "d", "train")                                  # from the cache
+    np.testing.assert_array_equal(again["pose"], tr["pose"])
+    (tmp_path / "d" / "test" / "clip_000003.mid").unlink()                           # a pose without its MIDI
+    with pytest.raises(DatasetError, match="clip_000003.npy.*no partner"):
+        pose_midi.load(tmp_path / "d", "test")
+    np.save(tmp_path / "d" / "train" / "clip_000001.npy", np.zeros((5, 3)))          # wrong shape
+    with pytest.raises(DatasetError, match="clip_000001.npy.*\\[T, J, 2 or 3\\]"):
+        pose_midi.load(tmp_path / "d", "train")
+    with pytest.raises(FileNotFoundError, match="split folder"):
+        pose_midi.load(tmp_path / "d", "val")
 
 
 def test_full_profile_model_builds_and_runs_one_batch():
-    m = m12.FoleyMusic(61, d=256, layers=4, heads=8, ff=512, max_len=256)
-    tok = torch.from_numpy(m12.encode_events(np.zeros((132, 61), bool), 256))[None]
-    assert m(torch.randn(1, 132, m12.J, 2), tok[:, :-1]).shape == (1, 255, m12.vocab_size(61))
+    s = m12.settings("full", n_pieces=4)
+    voc = m12.Vocab(s["n_pitch"], s["n_vel"], 16)
+    m = m12.FoleyMusic(voc, s["n_steps"], d=256, layers=6, heads=8, ff=1024, max_len=160,
+                       frames_per_step=s["frames_per_step"])
+    notes = m12.melody_clips(1, 0, s)[0]
+    kp = torch.from_numpy(m12.player_keypoints(notes, s, np.random.default_rng(0)))[None]
+    tok = torch.from_numpy(m12.encode_notes(notes, voc, 160))[None]
+    assert m(kp, tok[:, :-1]).shape == (1, 159, voc.size)

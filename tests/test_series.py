@@ -76,9 +76,9 @@ CLAIMS: dict[str, dict[str, str]] = {
         "the generated sound carries the right class more often than the regression model's": 'inconclusive',
     },
     '12_2020_foley_music': {
-        'the graph (skeleton-aware) encoder beats an MLP encoder of the keypoints on note F1': 'refuted',
-        'hand / finger keypoints matter: removing them lowers note F1': 'refuted',
-        'MIDI events beat predicting audio features directly (onset F1 of the sound)': 'inconclusive',
+        'the graph encoder over the skeleton beats an MLP over the flattened keypoints (note F1)': 'refuted',
+        'the Transformer decoder beats a GRU decoder (note F1)': 'holds',
+        'transposing the predicted MIDI moves the rendered pitch by exactly the interval': 'holds',
     },
     '14_2020_sight_to_sound': {
         'five frames beat one frame (note F1)': 'holds',
