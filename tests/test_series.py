@@ -75,6 +75,11 @@ CLAIMS: dict[str, dict[str, str]] = {
         'the class prediction helps (mean of R@1/5/10)': 'inconclusive',
         "the generated sound carries the right class more often than the regression model's": 'inconclusive',
     },
+    '12_2020_foley_music': {
+        'the graph encoder over the skeleton beats an MLP over the flattened keypoints (note F1)': 'refuted',
+        'the Transformer decoder beats a GRU decoder (note F1)': 'holds',
+        'transposing the predicted MIDI moves the rendered pitch by exactly the interval': 'holds',
+    },
     '14_2020_sight_to_sound': {
         'five frames beat one frame (note F1)': 'holds',
         '3-D aggregation beats stacking the frames as channels (note F1)': 'inconclusive',
