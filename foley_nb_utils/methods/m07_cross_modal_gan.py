@@ -262,8 +262,6 @@ class PairData:
         sr: sample rate in Hz.
         classes: instrument names.
         db_range: ``(floor, ceil)`` dB mapped to ``(-1, 1)`` (from the training split).
-        pitch: int64 ``[N]`` MIDI note numbers when the data carries them (the instruments
-            world's ``labels["pitch"]``), else None (used by notebook 13's attention analysis).
 
     Notebook: 07_2017_cross_modal_gan
     """
@@ -275,7 +273,6 @@ class PairData:
     sr: int
     classes: tuple[str, ...]
     db_range: tuple[float, float]
-    pitch: torch.Tensor | None = None
 
     def __len__(self) -> int:
         return len(self.labels)
@@ -292,7 +289,7 @@ class PairData:
             idx = idx.nonzero().squeeze(1)
         i = idx.numpy()
         return PairData(self.images[idx], self.lms[idx], self.labels[idx], self.audio[i], self.sr,
-                        self.classes, self.db_range, None if self.pitch is None else self.pitch[idx])
+                        self.classes, self.db_range)
 
 
 def prepare(batch, db: tuple[float, float] | None = None, size: int = IMG, sr: int = SR) -> PairData:
@@ -332,10 +329,8 @@ def prepare(batch, db: tuple[float, float] | None = None, size: int = IMG, sr: i
     lms = _nn.db_to_unit(lms_db, lo, hi).unsqueeze(1)
     pad = -lms.shape[-1] % 16  # generators and the auto-encoder need frames divisible by 16
     lms = F.pad(lms, (0, pad), value=-1.0)  # padded frames are silence (the dB floor)
-    pitch = batch.labels.get("pitch")
-    pitch = None if pitch is None else torch.as_tensor(np.asarray(pitch), dtype=torch.long)
     return PairData(images_in(frames, size), lms.contiguous(), labels, audio, sr,
-                    tuple(batch.classes["instrument"]), (lo, hi), pitch)
+                    tuple(batch.classes["instrument"]), (lo, hi))
 
 
 def load_data(seed: int, profile: str = "quick", data_dir=None, cfg: dict | None = None,

@@ -1,27 +1,30 @@
-"""Tan, Wu, Zhao, Chen, "SA-CMGAN" (ICASSP 2020, survey [9]): self-attention for cross-modal GANs.
+"""Tan, Wu, Zhao, Chen, "SA-CMGAN" (ICASSP 2020, survey [9]): self-attention in cross-modal GANs.
 
-Notebook 07's image → log-mel GAN (Chen et al. 2017) with the two changes SA-CMGAN makes
-(``TwistedW/SA-CMGAN:SA_CMGAN_I2S.py``):
+Notebook 07's two one-way GANs (Chen et al. 2017: S2I sound → image, I2S image → log-mel) with
+SA-CMGAN's addition (``TwistedW/SA-CMGAN:SA_CMGAN_I2S.py``): a SAGAN self-attention block
+(Zhang et al. 2019, :class:`SelfAttention2d`) in the generator and in the discriminator. Every
+position of a feature map can then read every other one: on a spectrogram, a partial at 400 Hz
+can "see" the partials at 800 and 1,200 Hz, which a 4×4 convolution cannot at that depth.
 
-1. **Self-attention** (:class:`SelfAttention2d`, SAGAN: Zhang et al. 2019) in the generator, on
-   its finest hidden map, and in the discriminator, after its first conv block: every position of
-   a spectrogram feature map can read every other one, so a partial at 400 Hz can "see" the
-   partials at 800 and 1200 Hz, which a 4×4 convolution cannot at that depth.
-2. **Spectral normalisation and the hinge loss** with the mismatched-pair term
-   (:func:`hinge_d_loss`, :func:`hinge_g_loss`): D sees (condition, real), (condition,
-   generated) and (condition, real of another class).
+Everything else is notebook 07's, imported from :mod:`~foley_nb_utils.methods.m07_cross_modal_gan`:
+the instruments world, the frozen condition encoders, the GAN-CLS loss with the mismatched-pair
+term (:func:`m07.gan_cls_losses`), the batches, noise and mismatched pairs (the same generator
+seeds), the training with tracked checkpoint selection (:func:`m07.train_cgan`), the judges and the
+per-example judged correctness (:func:`m07.s2i_correct`, :func:`m07.i2s_correct`). An SA model
+is notebook 07's model with the same initial weights in every layer they share, plus the blocks
+(:func:`build`): the comparison with notebook 07's checkpoints is an ablation of the blocks alone.
 
-The ablation (:data:`VARIANTS`) keeps everything of SA-CMGAN except the attention blocks (they
-become identities), with the same seed, data, budget, judges and checkpoint selection.
-
-Everything else is imported from :mod:`~foley_nb_utils.methods.m07_cross_modal_gan`: the
-instruments world (:func:`m07.load_data`), the image encoder whose features condition the GAN,
-the judges, the tracked training with weight averaging (:func:`m07.fit_tracked`), the per-example
-judged accuracy (:func:`m07.i2s_correct`) and Griffin-Lim.
+The paper's other discriminator change, the hinge form of the loss with the same mismatch term
+(:func:`hinge_d_loss`, :func:`hinge_g_loss`), is here to be read and tried (an exercise), not used
+by the claims, so that they isolate the attention blocks and the mismatch term.
 
 Shapes (quick profile): images ``[N, 3, 32, 32]``; log-mels ``[N, 1, 64, 32]`` in [-1, 1];
-conditions ``[N, 128]``; an attention map over a ``C × H × W`` feature map is ``[N, H·W, H·W]``
-(row = query position, flattened row-major over (frequency, time); each row sums to 1).
+conditions ``[N, 128]``. The attention blocks sit at a low resolution (:data:`SETTINGS`): in G
+after its first 2× upsampling (I2S: a 16 × 8 map of 16 channels, 128 positions; S2I: 8 × 8, 64),
+in D after its last stride-2 block (I2S: 8 × 4 of 32 channels; S2I: 4 × 4). An attention map over
+``H × W`` positions is
+``[N, H·W, H·W]`` (row = query position, flattened row-major over (frequency, time) for a
+log-mel; each row sums to 1).
 
 Notebook: 13_2020_sa_cmgan
 """
@@ -34,7 +37,6 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
-from torch.nn.utils.parametrizations import spectral_norm
 
 from .. import repro
 from . import m07_cross_modal_gan as m07
@@ -42,31 +44,35 @@ from . import m07_cross_modal_gan as m07
 __all__ = [
     "SETTINGS",
     "VARIANTS",
-    "SADiscriminator",
-    "SAGenerator",
     "SelfAttention2d",
+    "add_attention",
+    "attention_blocks",
     "attention_maps",
-    "class_spread",
-    "harmonic_attention",
-    "harmonic_attention_of",
-    "harmonic_rows",
+    "build",
+    "gammas",
     "hinge_d_loss",
     "hinge_g_loss",
-    "mel_band_of",
     "settings",
-    "train_sagan",
     "train_variants",
     "variant_job",
 ]
 
-#: SA-CMGAN's own sizes on top of notebook 07's (:data:`m07.SETTINGS`: data, encoders, widths).
-SETTINGS: dict[str, dict[str, Any]] = {
-    "quick": dict(sa_steps=300, sa_batch=16, sa_lr_g=1e-3, sa_lr_d=2e-3, qk_min=4),
-    "full": dict(sa_steps=6000, sa_batch=64, sa_lr_g=5e-4, sa_lr_d=1e-4, qk_min=8),
-}
+#: SA-CMGAN's own settings on top of notebook 07's (:data:`m07.SETTINGS`: data, encoders, GAN budget):
+#: the query/key width floor of the attention blocks (SAGAN's C/8 would be 2 channels at quick
+#: widths) and where the blocks sit (:func:`add_attention`: G after its first upsampling block,
+#: D after its last stride-2 block; the paper's sit at 32×32 of 64×64 in G, after the first conv in D,
+#: which costs ~16× more at our sizes than a CPU budget allows).
+SETTINGS: dict[str, dict[str, Any]] = {"quick": dict(qk_min=4, g_after=1, d_after=3),
+                                       "full": dict(qk_min=8, g_after=1, d_after=3)}
 
-VARIANTS: dict[str, bool] = {"SA-CMGAN": True, "no attention": False}
-"""Variant → whether G and D have their self-attention blocks."""
+VARIANTS: dict[str, tuple[str, bool]] = {
+    "SA S2I": ("S2I-C", True),
+    "SA I2S": ("I2S", True),
+    "SA S2I-N": ("S2I-C", False),
+    "SA I2S-N": ("I2S", False),
+}
+"""SA-CMGAN's models: notebook 07's variant they add attention to (its direction, encoder, data,
+seeds and budget) and whether D has the mismatched-pair term (``-N``: without it)."""
 
 
 def settings(profile: str, **overrides: Any) -> dict[str, Any]:
@@ -86,34 +92,33 @@ def settings(profile: str, **overrides: Any) -> dict[str, Any]:
 class SelfAttention2d(nn.Module):
     """SAGAN self-attention over the positions of a feature map, with a learned residual gate.
 
-    For ``x`` of ``C × H × W`` with ``N = H·W`` positions: ``f = W_f x``, ``g = W_g x`` (1×1 convs
-    to ``qk`` channels), ``h = W_h x`` (to ``C``); ``β_{j,i} = softmax_i(f_iᵀ g_j)`` is how much
-    output position ``j`` attends to position ``i``; ``o_j = Σ_i β_{j,i} h_i``;
-    ``y = x + γ·o`` with ``γ`` a scalar that starts at 0 (the block starts as the identity and the
-    network lets attention in as it learns).
+    For ``x`` of ``C × H × W`` with ``N = H·W`` positions: queries ``q = W_q x``, keys
+    ``k = W_k x`` (1×1 convs to ``qk`` channels) and values ``v = W_v x`` (to ``C``);
+    ``β = softmax(Q Kᵀ)`` row by row (``β[j, i]``: how much position ``j`` reads position ``i``);
+    ``o = β V``; ``y = x + γ·o`` with a scalar ``γ`` that starts at 0, so the block starts as the
+    identity and the network lets attention in as it learns. (SAGAN does not scale by ``√qk``.)
 
     Args:
         channels: ``C``.
-        qk: query/key channels (default ``max(qk_min, C // 8)``; SAGAN's ``C/8`` would give a
-            1-d key at our widths).
-        sn: spectral-normalise the 1×1 convs (in the discriminator).
+        qk: query/key channels (default ``max(qk_min, C // 8)``).
         qk_min: lower bound of the default ``qk``.
 
     Shape: ``[B, C, H, W]`` → ``[B, C, H, W]``; with ``keep_map = True`` the last forward's
-    ``β`` is kept in ``last_map`` ``[B, N, N]`` (row j: query position j).
+    ``β`` is kept in ``last_map`` ``[B, N, N]``.
 
     Notebook: 13_2020_sa_cmgan
     """
 
-    def __init__(self, channels: int, qk: int | None = None, sn: bool = False, qk_min: int = 4):
+    def __init__(self, channels: int, qk: int | None = None, qk_min: int = 4):
         super().__init__()
-        if not isinstance(channels, int) or channels < 1:
+        if not isinstance(channels, int) or isinstance(channels, bool) or channels < 1:
             raise ValueError(f"channels must be a positive int, got {channels!r}")
         qk = int(qk or max(int(qk_min), channels // 8))
-        wrap = spectral_norm if sn else (lambda m: m)
-        self.f = wrap(nn.Conv2d(channels, qk, 1, bias=False))
-        self.g = wrap(nn.Conv2d(channels, qk, 1, bias=False))
-        self.h = wrap(nn.Conv2d(channels, channels, 1, bias=False))
+        if qk < 1:
+            raise ValueError(f"qk must be a positive int, got {qk!r}")
+        self.q = nn.Conv2d(channels, qk, 1, bias=False)
+        self.k = nn.Conv2d(channels, qk, 1, bias=False)
+        self.v = nn.Conv2d(channels, channels, 1, bias=False)
         self.gamma = nn.Parameter(torch.zeros(()))
         self.keep_map = False
         self.last_map: torch.Tensor | None = None
@@ -121,107 +126,132 @@ class SelfAttention2d(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if x.ndim != 4:
             raise ValueError(f"SelfAttention2d expects [B, C, H, W], got {tuple(x.shape)}")
-        b, c, hh, ww = x.shape
-        f = self.f(x).flatten(2)                       # keys    [B, qk, N]
-        g = self.g(x).flatten(2)                       # queries [B, qk, N]
-        beta = torch.softmax(g.transpose(1, 2) @ f, dim=-1)  # [B, N(query j), N(key i)]
-        o = (self.h(x).flatten(2) @ beta.transpose(1, 2)).view(b, c, hh, ww)
+        b, c, h, w = x.shape
+        q = self.q(x).flatten(2).transpose(1, 2)          # [B, N, qk]
+        k = self.k(x).flatten(2)                          # [B, qk, N]
+        beta = torch.softmax(q @ k, dim=-1)               # [B, N (query), N (key)]
+        o = (self.v(x).flatten(2) @ beta.transpose(1, 2)).view(b, c, h, w)  # o_j = Σ_i β[j, i] v_i
         if self.keep_map:
             self.last_map = beta.detach()
         return x + self.gamma * o
 
 
-class SAGenerator(m07.CondGenerator):
-    """Notebook 07's generator (:class:`m07.CondGenerator`) with a self-attention block on its
-    finest hidden map, before the last transposed conv (as SA-CMGAN puts it at 32×32 of 64×64).
-
-    Args:
-        out_shape, base, depth, ...: as for :class:`m07.CondGenerator`.
-        attention: False → the block is an identity (the ablation).
-        qk_min: see :class:`SelfAttention2d`.
-
-    Shape: ``cond [B, 128]``, ``z [B, z_dim]`` → ``[B, *out_shape]`` in (-1, 1).
-
-    Notebook: 13_2020_sa_cmgan
-    """
-
-    def __init__(self, out_shape: Sequence[int], *, attention: bool = True, qk_min: int = 4, **kw: Any):
-        super().__init__(out_shape, **kw)
-        ch = self.out.in_channels
-        self.attn = SelfAttention2d(ch, qk_min=qk_min) if attention else nn.Identity()
-
-    def forward(self, cond: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
-        h = self.up(self.fc(torch.cat([self.embed(cond), z], dim=1)))
-        return torch.tanh(self.out(self.attn(h)))
+def _insert(seq: nn.Sequential, at: int, block: nn.Module) -> nn.Sequential:
+    layers = list(seq)
+    return nn.Sequential(*layers[:at], block, *layers[at:])
 
 
-class SADiscriminator(m07.CondDiscriminator):
-    """Notebook 07's discriminator (:class:`m07.CondDiscriminator`) made SA-CMGAN's: every conv
-    and linear layer spectrally normalised, and a self-attention block after the first conv block.
+def add_attention(model: nn.Module, seed: int, qk_min: int = 4, after: int = 1) -> nn.Module:
+    """Put one self-attention block into notebook 07's generator or discriminator, in place.
 
-    Args:
-        in_shape, base, depth: as for :class:`m07.CondDiscriminator`.
-        attention: False → no attention block (the ablation).
-        qk_min: see :class:`SelfAttention2d`.
+    - :class:`m07.CondGenerator`: after its upsampling block number ``after`` (0: on the FC
+      layer's map, the coarsest; 1: after the first transposed conv block, twice as large; …);
+    - :class:`m07.CondDiscriminator`: after its stride-2 block number ``after`` (1: the first,
+      the finest map; ``depth``: the last, the coarsest);
+    - :class:`m07.ConvClassifier` (an encoder): after its conv block number ``after`` (1: the
+      paper's place, after the first conv).
 
-    Shape: ``x [B, *in_shape]``, ``cond [B, 128]`` → logits ``[B]``.
+    The block's weights are drawn from ``seed`` (``fnu.train.build_seeded``); the other layers
+    keep theirs, so the model starts as the very function it was (``γ = 0``).
+
+    Returns:
+        ``model`` (with ``model.attn`` the block).
 
     Notebook: 13_2020_sa_cmgan
     """
-
-    def __init__(self, in_shape: Sequence[int], *, attention: bool = True, qk_min: int = 4, **kw: Any):
-        super().__init__(in_shape, **kw)
-        for mod in (self.down.net, self.embed, self.joint):
-            for i, m in enumerate(mod):
-                if isinstance(m, (nn.Conv2d, nn.Linear)):
-                    mod[i] = spectral_norm(m)
-        layers = list(self.down.net)
-        first = layers[0].out_channels
-        self.attn = SelfAttention2d(first, sn=True, qk_min=qk_min) if attention else nn.Identity()
-        self.down.net = nn.Sequential(*layers[:2], self.attn, *layers[2:])
+    if isinstance(model, m07.CondGenerator):
+        n_up = len(model.up) // 3
+        if not isinstance(after, int) or not 0 <= after <= n_up:
+            raise ValueError(f"after must be an int in 0..{n_up} for this generator, got {after!r}")
+        ch = model.fc[2].num_features if after == 0 else model.up[3 * after - 3].out_channels
+        model.attn = m07.build_seeded(seed, lambda: SelfAttention2d(ch, qk_min=qk_min))
+        if after == 0:
+            model.fc = _insert(model.fc, len(model.fc), model.attn)
+        else:
+            model.up = _insert(model.up, 3 * after, model.attn)
+    elif isinstance(model, m07.CondDiscriminator):
+        n_down = len(model.down.net) // 2
+        if not isinstance(after, int) or not 1 <= after <= n_down:
+            raise ValueError(f"after must be an int in 1..{n_down} for this discriminator, got {after!r}")
+        ch = model.down.net[2 * after - 2].out_channels
+        model.attn = m07.build_seeded(seed, lambda: SelfAttention2d(ch, qk_min=qk_min))
+        model.down.net = _insert(model.down.net, 2 * after, model.attn)
+    elif isinstance(model, m07.ConvClassifier):
+        n_blocks = len(model.trunk) // 4
+        if not isinstance(after, int) or not 1 <= after <= n_blocks:
+            raise ValueError(f"after must be an int in 1..{n_blocks} for this classifier, got {after!r}")
+        ch = model.trunk[4 * after - 4].out_channels
+        model.attn = m07.build_seeded(seed, lambda: SelfAttention2d(ch, qk_min=qk_min))
+        model.trunk = _insert(model.trunk, 4 * after, model.attn)
+    else:
+        raise ValueError("add_attention takes m07.CondGenerator, m07.CondDiscriminator or m07.ConvClassifier, "
+                         f"got {type(model).__name__}")
+    return model
 
 
 def attention_blocks(model: nn.Module) -> list[SelfAttention2d]:
-    """The :class:`SelfAttention2d` blocks of a model, in order."""
-    return [m for m in model.modules() if isinstance(m, SelfAttention2d)]
-
-
-@torch.no_grad()
-def attention_maps(disc: SADiscriminator, x: torch.Tensor, cond: torch.Tensor,
-                   chunk: int = 128) -> torch.Tensor:
-    """The discriminator's attention maps ``β`` for samples ``x`` ``[N, 1, F, T]`` (and their
-    conditions ``[N, 128]``).
-
-    Returns:
-        float32 ``[N, H·W, H·W]`` over the ``H × W = F/2 × T/2`` map after the first conv block
-        (position ``p = row · W + frame``; row ``r`` covers mel bands ``2r, 2r + 1``).
+    """The :class:`SelfAttention2d` blocks of a model, in order.
 
     Notebook: 13_2020_sa_cmgan
     """
-    if not isinstance(disc.attn, SelfAttention2d):
-        raise ValueError("this discriminator has no attention block (the 'no attention' variant)")
-    was = disc.training
-    disc.eval()
-    disc.attn.keep_map = True
+    return [m for m in model.modules() if isinstance(m, SelfAttention2d)]
+
+
+def gammas(model: nn.Module) -> list[float]:
+    """The learned gates ``γ`` of a model's attention blocks (how much attention it lets in).
+
+    Notebook: 13_2020_sa_cmgan
+    """
+    return [float(b.gamma.detach()) for b in attention_blocks(model)]
+
+
+@torch.no_grad()
+def attention_maps(model: nn.Module, *inputs: torch.Tensor, chunk: int = 128) -> torch.Tensor:
+    """The attention maps ``β`` of a model's (first) attention block for a batch of inputs.
+
+    Args:
+        model: an SA generator (inputs ``cond [N, 128], z [N, z_dim]``) or discriminator
+            (inputs ``x [N, C, H, W], cond [N, 128]``), from :func:`build`.
+        inputs: what ``model`` takes, each with ``N`` rows (run in eval mode, in chunks).
+
+    Returns:
+        float32 ``[N, h·w, h·w]`` over the ``h × w`` map the block sees (position
+        ``p = row · w + column``). For I2S's generator, ``16 × 8`` over a ``64 × 32`` log-mel:
+        row ``r`` covers mel bands ``4r … 4r + 3``, column ``c`` frames ``4c … 4c + 3``.
+
+    Notebook: 13_2020_sa_cmgan
+    """
+    blocks = attention_blocks(model)
+    if not blocks:
+        raise ValueError("this model has no attention block (notebook 07's model)")
+    if len({len(x) for x in inputs}) != 1:
+        raise ValueError(f"inputs differ in length: {[len(x) for x in inputs]}")
+    blk = blocks[0]
+    was = model.training
+    model.eval()
+    blk.keep_map = True
     out = []
     try:
-        for i in range(0, len(x), chunk):
-            disc(x[i:i + chunk], cond[i:i + chunk])
-            out.append(disc.attn.last_map.float().cpu())
+        for i in range(0, len(inputs[0]), chunk):
+            model(*(x[i:i + chunk] for x in inputs))
+            out.append(blk.last_map.float().cpu())
     finally:
-        disc.attn.keep_map, disc.attn.last_map = False, None
-        disc.train(was)
+        blk.keep_map, blk.last_map = False, None
+        model.train(was)
     return torch.cat(out)
 
 
 # ----------------------------------------------------------------------------------- losses
-def hinge_d_loss(s_real: torch.Tensor, s_fake: torch.Tensor, s_wrong: torch.Tensor) -> torch.Tensor:
-    """SA-CMGAN's discriminator loss: hinge on real, ½ (generated + mismatched) as fakes:
+def hinge_d_loss(s_real: torch.Tensor, s_fake: torch.Tensor, s_wrong: torch.Tensor | None) -> torch.Tensor:
+    """SA-CMGAN's discriminator loss, the hinge form (from logits ``[B]``):
 
-    ``L_D = E[max(0, 1 − s_r)] + ½ (E[max(0, 1 + s_f)] + E[max(0, 1 + s_w)])`` (logits ``[B]``).
+    ``L_D = E[max(0, 1 − s_r)] + ½ (E[max(0, 1 + s_f)] + E[max(0, 1 + s_w)])``; without the
+    mismatch term (``s_wrong=None``) ``L_D = E[max(0, 1 − s_r)] + E[max(0, 1 + s_f)]``.
 
     Notebook: 13_2020_sa_cmgan
     """
+    if s_wrong is None:
+        return F.relu(1 - s_real).mean() + F.relu(1 + s_fake).mean()
     return F.relu(1 - s_real).mean() + 0.5 * (F.relu(1 + s_fake).mean() + F.relu(1 + s_wrong).mean())
 
 
@@ -233,125 +263,82 @@ def hinge_g_loss(s_fake: torch.Tensor) -> torch.Tensor:
     return -s_fake.mean()
 
 
-def train_sagan(gen: SAGenerator, disc: SADiscriminator, target: torch.Tensor, cond: torch.Tensor,
-                labels: torch.Tensor, *, steps: int, batch_size: int, generator: torch.Generator,
-                lr_g: float, lr_d: float, track: Callable[[nn.Module], dict[str, float]] | None = None,
-                track_every: int = 50, name: str | None = None, config: dict | None = None, device="cpu",
-                progress: bool = False) -> m07.GanRun:
-    """Train an SA-CMGAN direction (or its ablation) with the hinge loss and mismatched pairs.
-
-    Batches, mismatched pairs (:func:`m07.wrong_class_index`) and noise come from ``generator``;
-    training, tracking of the judge's validation accuracy, weight averaging and checkpoint
-    selection are :func:`m07.fit_tracked`'s (as for notebook 07's GANs).
+# ----------------------------------------------------------------------------------- experiment
+def build(variant: str, shape: Sequence[int], seed: int, cfg: dict) -> tuple[m07.CondGenerator, m07.CondDiscriminator]:
+    """G and D of ``variant`` (:data:`VARIANTS`): notebook 07's G and D of its base variant, with
+    the *same* initial weights (07's seeds), plus one attention block each (their own seeds).
 
     Args:
-        gen, disc: :class:`SAGenerator`, :class:`SADiscriminator`.
-        target: real log-mels ``[N, 1, 64, F]`` in [-1, 1].
-        cond: their conditions ``[N, 128]``.
-        labels: int64 ``[N]``.
-        steps, batch_size, lr_g, lr_d: optimisation (Adam β = (0.5, 0.999)).
-        track, track_every, name, config, device, progress: as for :func:`m07.train_cgan`.
-
-    Returns:
-        :class:`m07.GanRun`.
-
-    Notebook: 13_2020_sa_cmgan
-    """
-    if not (len(target) == len(cond) == len(labels)):
-        raise ValueError(f"target, cond and labels differ in length: {len(target)}, {len(cond)}, {len(labels)}")
-    take = m07._batches(len(target), batch_size, generator)
-
-    def batch(step: int):
-        idx = take(step)
-        wrong = m07.wrong_class_index(labels, idx, generator)
-        return target[idx], cond[idx], target[wrong], gen.sample_z(len(idx), generator)
-
-    made = {}
-
-    def d_loss(G, D, b):
-        x, c, xw, z = b
-        made["fake"] = G(c, z)
-        s = D(torch.cat([x, made["fake"].detach(), xw]), c.repeat(3, 1)).chunk(3)  # D has no BatchNorm
-        return hinge_d_loss(s[0], s[1], s[2])
-
-    def g_loss(G, D, b):
-        return hinge_g_loss(D(made.pop("fake"), b[1]))
-
-    full = {**(config or {}), "loss": "hinge+mismatch", "batch_size": int(batch_size)}
-    return m07.fit_tracked(gen, disc, batch, d_loss, g_loss, steps=steps, lr_g=lr_g, lr_d=lr_d, track=track,
-                           track_every=track_every, name=name, config=full, device=device, progress=progress)
-
-
-# ----------------------------------------------------------------------------------- experiment
-def _run_key(seed: int, cfg: dict) -> dict:
-    return {**m07.run_key(seed, cfg), **{k: cfg[k] for k in SETTINGS["quick"]}}
-
-
-def build(variant: str, lms_shape: Sequence[int], seed: int, cfg: dict) -> tuple[SAGenerator, SADiscriminator]:
-    """G and D of ``variant`` (:data:`VARIANTS`), initial weights from the seed.
-
-    The two variants draw the *same* initial weights for every layer they share (the attention
-    blocks are built last, from their own seed), so the ablation differs only by the blocks.
+        shape: the generated sample's shape, ``(3, 32, 32)`` or ``(1, 64, 32)``.
 
     Notebook: 13_2020_sa_cmgan
     """
     if variant not in VARIANTS:
         raise ValueError(f"unknown variant {variant!r}; choose one of {tuple(VARIANTS)}")
-    att, shape = VARIANTS[variant], tuple(int(s) for s in lms_shape)
+    base = VARIANTS[variant][0]
+    shape = tuple(int(s) for s in shape)
     arch = dict(base=cfg["base"], depth=cfg["depth"])
-    gen = m07.build_seeded(m07._seed_of(seed, "m13-init", "G"),
-                           lambda: SAGenerator(shape, attention=False, **arch))
-    disc = m07.build_seeded(m07._seed_of(seed, "m13-init", "D"),
-                            lambda: SADiscriminator(shape, attention=False, **arch))
-    if att:
-        gen.attn = m07.build_seeded(m07._seed_of(seed, "m13-init", "G-attn"),
-                                    lambda: SelfAttention2d(gen.out.in_channels, qk_min=cfg["qk_min"]))
-        d_attn = m07.build_seeded(m07._seed_of(seed, "m13-init", "D-attn"),
-                                  lambda: SelfAttention2d(disc.down.net[0].out_channels, sn=True, qk_min=cfg["qk_min"]))
-        disc.attn = d_attn
-        layers = list(disc.down.net)
-        disc.down.net = nn.Sequential(*layers[:2], d_attn, *layers[3:])
+    gen = m07.build_seeded(m07._seed_of(seed, "m07-init", base, "G"), lambda: m07.CondGenerator(shape, **arch))
+    disc = m07.build_seeded(m07._seed_of(seed, "m07-init", base, "D"), lambda: m07.CondDiscriminator(shape, **arch))
+    add_attention(gen, m07._seed_of(seed, "m13-attn", base, "G"), cfg["qk_min"], cfg["g_after"])
+    add_attention(disc, m07._seed_of(seed, "m13-attn", base, "D"), cfg["qk_min"], cfg["d_after"])
     return gen, disc
 
 
 def variant_job(variant: str, data: dict[str, m07.PairData], encoder: nn.Module, judges_: tuple, seed: int,
                 cfg: dict, device="cpu", progress: bool = False) -> Callable[[], tuple[m07.GanRun, dict[str, float]]]:
-    """Build an image → log-mel variant (in the caller's thread) and return its training as a
-    function without arguments returning ``(run, {"train": acc, "test": acc})`` (judged accuracy).
+    """Build a variant's G and D (in the caller's thread) and return its training as a function
+    without arguments returning ``(run, {"train": acc, "test": acc})`` (judged accuracy).
 
-    The condition is notebook 07's image classifier's standardised features (:func:`m07.conditions`).
+    Conditions, batches, noise, mismatched pairs, tracking and evaluation draw from notebook 07's
+    generator seeds for the base variant (``"m07-gan"``, ``"m07-track"``, ``"m07-eval"``): an SA
+    model sees exactly what notebook 07's model saw. Only its checkpoint name (``m13-…``) and the
+    attention settings differ.
 
     Notebook: 13_2020_sa_cmgan
     """
+    if variant not in VARIANTS:
+        raise ValueError(f"unknown variant {variant!r}; choose one of {tuple(VARIANTS)}")
+    base, mismatch = VARIANTS[variant]
+    direction, kind, _ = m07.VARIANTS[base]
+    img_j, aud_j = judges_
     tr = data["train"]
-    aud_j = judges_[1]
-    cond = m07.conditions(encoder, "image", data)
-    gen, disc = build(variant, tr.lms.shape[1:], seed, cfg)
+    cond = m07.conditions(encoder, kind, data)
+    if direction == "s2i":
+        target, label = tr.images, "S2I"
 
-    def score(G, p, g):
-        return m07.i2s_accuracy(G, cond[p], data[p].labels, aud_j, tr.db_range, g)
+        def score(G, c, y, g):
+            return m07.s2i_accuracy(G, c, y, img_j, g)
+    else:
+        target, label = tr.lms, "I2S"
+
+        def score(G, c, y, g):
+            return m07.i2s_accuracy(G, c, y, aud_j, tr.db_range, g)
+    gen, disc = build(variant, target.shape[1:], seed, cfg)
 
     def track(G):
-        return {"I2S": score(G, "val", repro.torch_generator(seed, "m13-track"))}
+        return {label: score(G, cond["val"], data["val"].labels, repro.torch_generator(seed, "m07-track"))}
 
     def train():
-        run = train_sagan(gen, disc, tr.lms, cond["train"], tr.labels, steps=cfg["sa_steps"],
-                          batch_size=cfg["sa_batch"], generator=repro.torch_generator(seed, "m13-gan"),
-                          lr_g=cfg["sa_lr_g"], lr_d=cfg["sa_lr_d"], track=track, track_every=cfg["track_every"],
-                          name=f"m13-{variant.replace(' ', '-')}", config={**_run_key(seed, cfg), "variant": variant},
-                          device=device, progress=progress)
-        acc = {p: score(run.gen, p, repro.torch_generator(seed, "m13-eval", p)) for p in ("train", "test")}
+        key = {**m07.run_key(seed, cfg), "variant": variant, **{k: cfg[k] for k in SETTINGS["quick"]}}
+        run = m07.train_cgan(gen, disc, target, cond["train"], tr.labels, steps=cfg["gan_steps"],
+                             batch_size=cfg["batch"], generator=repro.torch_generator(seed, "m07-gan", base),
+                             mismatch=mismatch, lr_g=cfg["lr_g"], lr_d=cfg["lr_d"], track=track,
+                             track_every=cfg["track_every"], name=f"m13-{variant.replace(' ', '-')}", config=key,
+                             device=device, progress=progress)
+        acc = {p: score(run.gen, cond[p], data[p].labels, repro.torch_generator(seed, "m07-eval", p))
+               for p in ("train", "test")}
         return run, acc
 
     return train
 
 
-def train_variants(variants: Sequence[str], data: dict[str, m07.PairData], encoder: nn.Module, judges_: tuple,
-                   seed: int, cfg: dict, device="cpu", progress: bool = False):
+def train_variants(variants: Sequence[str], data: dict[str, m07.PairData], encoders: dict[str, nn.Module],
+                   judges_: tuple, seed: int, cfg: dict, device="cpu", progress: bool = False):
     """:func:`variant_job` for several variants, trained side by side (:func:`m07.run_jobs`).
 
-    Both variants read the same batches, mismatched pairs and noise (the same generator seed):
-    a paired ablation.
+    Args:
+        encoders: notebook 07's condition encoders by kind (``"logmel"``, ``"image"``).
 
     Returns:
         ``(runs, accuracies)`` keyed by variant.
@@ -361,133 +348,9 @@ def train_variants(variants: Sequence[str], data: dict[str, m07.PairData], encod
     unknown = [v for v in variants if v not in VARIANTS]
     if unknown:
         raise ValueError(f"unknown variant(s) {unknown}; choose from {tuple(VARIANTS)}")
-    return m07.run_jobs({v: variant_job(v, data, encoder, judges_, seed, cfg, device, progress) for v in variants})
-
-
-# ----------------------------------------------------------------------------------- analysis
-def mel_band_of(freq_hz, sr: int = m07.SR, n_fft: int = m07.N_FFT, n_mels: int = m07.N_MELS) -> np.ndarray:
-    """The mel band (0 … n_mels − 1) whose filter weighs a frequency most (the log-mel's own
-    Slaney filterbank); ``-1`` for frequencies above ``sr / 2``.
-
-    Notebook: 13_2020_sa_cmgan
-    """
-    import librosa
-
-    fb = librosa.filters.mel(sr=sr, n_fft=n_fft, n_mels=n_mels)
-    f = np.atleast_1d(np.asarray(freq_hz, dtype=np.float64))
-    bins = np.round(f * n_fft / sr).astype(int)
-    ok = (bins >= 0) & (bins <= n_fft // 2)
-    out = np.full(f.shape, -1, dtype=np.int64)
-    out[ok] = fb[:, bins[ok]].argmax(0)
-    return out
-
-
-def harmonic_rows(midi: int, n_rows: int, harmonics: Sequence[int] = (2, 3, 4, 5, 6), sr: int = m07.SR,
-                  n_mels: int = m07.N_MELS) -> tuple[int, list[int]]:
-    """The attention map's row of a note's fundamental and the distinct rows of its harmonics.
-
-    Args:
-        midi: MIDI note number of the fundamental.
-        n_rows: rows of the attention map (``n_mels / n_rows`` mel bands each).
-        harmonics: which partials count (the resolved low ones: higher partials crowd into
-            neighbouring bands on the mel scale).
-
-    Returns:
-        ``(f0_row, rows)``: ``rows`` excludes ``f0_row`` and frequencies above ``sr / 2``.
-
-    Notebook: 13_2020_sa_cmgan
-    """
-    if n_mels % n_rows:
-        raise ValueError(f"n_mels={n_mels} is not a multiple of n_rows={n_rows}")
-    f0 = 440.0 * 2 ** ((int(midi) - 69) / 12)
-    per = n_mels // n_rows
-    b0 = int(mel_band_of(f0, sr, n_mels=n_mels)[0]) // per
-    bands = mel_band_of([k * f0 for k in harmonics], sr, n_mels=n_mels)
-    rows = sorted({int(b) // per for b in bands if b >= 0} - {b0})
-    return b0, rows
-
-
-def harmonic_attention(maps: torch.Tensor, pitch: torch.Tensor, width: int, sr: int = m07.SR,
-                       n_frames: int | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """For each clip, the attention mass that queries on the fundamental's row put on the rows
-    of its harmonics 2–6, and the share those rows would get from uniform attention.
-
-    Args:
-        maps: ``[N, H·W, H·W]`` from :func:`attention_maps`.
-        pitch: int64 ``[N]`` MIDI notes.
-        width: ``W`` (frames of the map).
-        n_frames: queries from the first ``n_frames`` frames only (the clip, not the padding);
-            default all.
-
-    Returns:
-        ``(mass, share)``: float64 ``[N]`` each, in [0, 1]. ``mass > share`` means attention
-        prefers the harmonics' rows over the rest of the map.
-
-    Notebook: 13_2020_sa_cmgan
-    """
-    n, p, _ = maps.shape
-    if p % width or len(pitch) != n:
-        raise ValueError(f"maps {tuple(maps.shape)}, width {width} and {len(pitch)} pitches do not fit")
-    h = p // width
-    nf = width if n_frames is None else min(int(n_frames), width)
-    m = maps.view(n, h, width, h, width)
-    mass, share = np.zeros(n), np.zeros(n)
-    for i in range(n):
-        r0, rows = harmonic_rows(int(pitch[i]), h, sr=sr)
-        if not rows:
-            mass[i] = share[i] = np.nan
-            continue
-        q = m[i, r0, :nf]                       # [nf, H, W]: queries on the f0 row
-        mass[i] = float(q[:, rows].sum(dim=(1, 2)).mean())
-        share[i] = len(rows) / h
-    return mass, share
-
-
-def class_spread(lms_db: torch.Tensor, labels: torch.Tensor, n_classes: int, within_db: float = 40.0) -> np.ndarray:
-    """Per class, the median number of mel bands whose time-averaged level is within
-    ``within_db`` of the clip's loudest band: how far a class's spectrum reaches across
-    frequency (harmonics spread wide → large).
-
-    Args:
-        lms_db: ``[N, 64, F]`` log-mels in dB (real training clips).
-        labels: int64 ``[N]``.
-
-    Returns:
-        float64 ``[n_classes]`` (NaN for a class absent from ``labels``).
-
-    Notebook: 13_2020_sa_cmgan
-    """
-    x = lms_db.squeeze(1) if lms_db.ndim == 4 else lms_db
-    prof = x.float().mean(dim=2)                                      # [N, 64]
-    wide = (prof >= prof.amax(dim=1, keepdim=True) - within_db).sum(1).numpy()
-    y = labels.numpy()
-    return np.array([np.median(wide[y == k]) if np.any(y == k) else np.nan for k in range(n_classes)])
-
-
-def harmonic_attention_of(disc: SADiscriminator, d: m07.PairData, cond: torch.Tensor,
-                          chunk: int = 64) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`harmonic_attention` of the discriminator on a split's real log-mels, computed in
-    chunks (the maps of 1,000 clips would take a gigabyte).
-
-    Args:
-        disc: an SA-CMGAN discriminator.
-        d: a split with ``pitch`` (the instruments world; for data without pitch labels, the
-            fundamental is estimated from the audio with ``librosa.yin``).
-        cond: the split's conditions ``[N, 128]``.
-
-    Returns:
-        ``(mass, share)`` float64 ``[N]``.
-
-    Notebook: 13_2020_sa_cmgan
-    """
-    pitch = d.pitch
-    if pitch is None:
-        import librosa
-
-        f0 = librosa.yin(d.audio, fmin=40.0, fmax=2100.0, sr=d.sr)
-        pitch = torch.as_tensor(np.round(librosa.hz_to_midi(np.median(f0, axis=-1))), dtype=torch.long)
-    width = d.lms.shape[-1] // 2
-    n_frames = -(-(1 + len(d.audio[0]) // m07.HOP) // 2)  # map frames that hold the clip, not padding
-    out = [harmonic_attention(attention_maps(disc, d.lms[i:i + chunk], cond[i:i + chunk]), pitch[i:i + chunk],
-                              width, d.sr, n_frames) for i in range(0, len(d), chunk)]
-    return np.concatenate([o[0] for o in out]), np.concatenate([o[1] for o in out])
+    kinds = {v: m07.VARIANTS[VARIANTS[v][0]][1] for v in variants}
+    missing = sorted(set(kinds.values()) - set(encoders))
+    if missing:
+        raise ValueError(f"no encoder for {missing}; train them with m07.train_encoders first")
+    return m07.run_jobs({v: variant_job(v, data, encoders[kinds[v]], judges_, seed, cfg, device, progress)
+                         for v in variants})
