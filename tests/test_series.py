@@ -80,6 +80,12 @@ CLAIMS: dict[str, dict[str, str]] = {
         'the Transformer decoder beats a GRU decoder (note F1)': 'holds',
         'transposing the predicted MIDI moves the rendered pitch by exactly the interval': 'holds',
     },
+    '13_2020_sa_cmgan': {
+        'self-attention raises S2I judged accuracy': 'inconclusive',
+        'self-attention raises I2S judged accuracy': 'inconclusive',
+        'the mismatch term improves conditioning': 'holds',
+        'I2S stays harder than S2I': 'refuted',
+    },
     '14_2020_sight_to_sound': {
         'five frames beat one frame (note F1)': 'holds',
         '3-D aggregation beats stacking the frames as channels (note F1)': 'inconclusive',
