@@ -75,6 +75,12 @@ CLAIMS: dict[str, dict[str, str]] = {
         'the class prediction helps (mean of R@1/5/10)': 'inconclusive',
         "the generated sound carries the right class more often than the regression model's": 'inconclusive',
     },
+    '11_2019_vision_infused_inpainting': {
+        'spectrogram inpainting (VIAI-A) beats linear interpolation in the gap': 'inconclusive',
+        'vision helps when the gap holds a visible hit (AV < A gap error)': 'refuted',
+        'the adversarial loss sharpens the gap over L1 alone': 'refuted',
+        'the benefit of vision grows with gap length': 'refuted',
+    },
     '14_2020_sight_to_sound': {
         'five frames beat one frame (note F1)': 'holds',
         '3-D aggregation beats stacking the frames as channels (note F1)': 'inconclusive',
