@@ -67,6 +67,37 @@ def test_training_lowers_loss_and_sync():
     assert h.shape == (16,) and set(np.unique(h)) <= {0.0, 1.0}
 
 
+def test_retrieval_matches_inpainting_every_pair():
+    """The shared-first-conv shortcut in retrieval_hits gives the hits of inpainting each (query, video) pair."""
+    mel, vis = _data(n=16)
+    mask = m11.gap_mask(16, 64, 12, np.random.default_rng(4))
+    torch.manual_seed(0)
+    g = m11.Inpainter(8, 16, vis_channels=6).eval()
+    h = m11.retrieval_hits(g, mel, vis, mask, group=8)
+    ref = []
+    for g0 in (0, 8):
+        x, m, v = (torch.from_numpy(a[g0:g0 + 8]) for a in (mel, mask, vis))
+        with torch.no_grad():
+            err = torch.stack([((g(x[q:q + 1].expand(8, -1, -1) * (1 - m[q]), m[q:q + 1].expand(8, -1), v)
+                                 - x[q]).abs() * m[q]).sum((1, 2)) for q in range(8)])
+        ref.append((err.argmin(1) == torch.arange(8)).numpy())
+    np.testing.assert_array_equal(h, np.concatenate(ref))
+
+
+def test_interp_fill_edges_and_empty_rows():
+    mel = torch.rand(3, 2, 10)
+    mask = torch.zeros(3, 10)
+    mask[1, :4] = 1          # gap at the start: the edge frame stands in for the missing left neighbour
+    mask[2, 7:] = 1          # gap at the end: likewise on the right
+    out = m11.interp_fill(mel, mask)
+    assert torch.equal(out[0], mel[0])                                  # no gap: unchanged
+    assert torch.equal(out[1, :, 4:], mel[1, :, 4:]) and torch.equal(out[2, :, :7], mel[2, :, :7])
+    w = torch.arange(1, 5) / 5.0
+    np.testing.assert_allclose(out[1, :, :4].numpy(), (mel[1, :, :1] * (1 - w) + mel[1, :, 4:5] * w).numpy(), atol=1e-6)
+    w = torch.arange(1, 4) / 4.0
+    np.testing.assert_allclose(out[2, :, 7:].numpy(), (mel[2, :, 6:7] * (1 - w) + mel[2, :, 9:10] * w).numpy(), atol=1e-6)
+
+
 def test_full_profile_builds():
     g = m11.Inpainter(48, 256, vis_channels=122)
     mel = torch.rand(2, 48, 201)

@@ -105,18 +105,17 @@ def interp_fill(mel: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
 
     Notebook: 11_2019_vision_infused_inpainting
     """
-    out = mel.clone()
     Fn = mel.shape[-1]
-    for b in range(mel.shape[0]):
-        idx = torch.nonzero(mask[b] > 0.5).flatten()
-        if len(idx) == 0:
-            continue
-        s, e = int(idx[0]), int(idx[-1]) + 1
-        left = mel[b, :, max(s - 1, 0)]
-        right = mel[b, :, min(e, Fn - 1)]
-        w = torch.linspace(0, 1, e - s + 2, device=mel.device)[1:-1]
-        out[b, :, s:e] = left[:, None] * (1 - w) + right[:, None] * w
-    return out
+    gap = mask > 0.5                                                    # [B, F]
+    has = gap.any(1)
+    t = torch.arange(Fn, device=mel.device)
+    s = torch.where(gap, t, Fn).amin(1)                                 # first gap frame
+    e = torch.where(gap, t, -1).amax(1) + 1                             # one past the last
+    left = mel.gather(2, (s - 1).clamp(0, Fn - 1)[:, None, None].expand(-1, mel.shape[1], 1))
+    right = mel.gather(2, e.clamp(0, Fn - 1)[:, None, None].expand(-1, mel.shape[1], 1))
+    w = ((t[None] - s[:, None] + 1).to(mel.dtype) / (e - s + 1).clamp(min=1)[:, None].to(mel.dtype))[:, None]
+    fill = left * (1 - w) + right * w                                   # [B, M, F]
+    return torch.where((gap & has[:, None])[:, None], fill, mel)
 
 
 class _Res(nn.Module):
@@ -320,13 +319,20 @@ def retrieval_hits(model: Inpainter, mel: np.ndarray, vis: np.ndarray, mask: np.
     if n == 0:
         raise ValueError(f"retrieval_hits: needs at least group={group} clips, got {len(mel)}")
     hits = np.zeros(n)
+    M = model.out.out_channels
+    w_a, w_v = model.inp.weight[:, :M + 1], model.inp.weight[:, M + 1:]   # audio+mask | visual input channels
     for g0 in range(0, n, group):
         sl = slice(g0, g0 + group)
         x, m, v = torch.from_numpy(mel[sl]), torch.from_numpy(mask[sl]), torch.from_numpy(vis[sl])
-        qi = torch.arange(group).repeat_interleave(group)   # query clip
-        ci = torch.arange(group).repeat(group)              # candidate video
-        y = model(x[qi] * (1 - m[qi][:, None]), m[qi], v[ci])
-        err = ((y - x[qi]).abs() * m[qi][:, None]).sum((1, 2)).reshape(group, group)
+        # the first conv is linear in its input channels: its audio part is computed once per query and its
+        # visual part once per candidate video, then summed over all group x group pairs (query-major)
+        filled = interp_fill(x * (1 - m[:, None]), m)
+        ha = F.conv1d(torch.cat([filled * 2 - 1, m[:, None]], 1), w_a, model.inp.bias, padding=1)
+        hv = F.conv1d(model.vis(v), w_v, None, padding=1)
+        h = model.body((ha[:, None] + hv[None]).flatten(0, 1))
+        qi = torch.arange(group).repeat_interleave(group)   # query clip of each pair
+        fake = torch.sigmoid(model.out(h) + torch.logit(filled.clamp(1e-3, 1 - 1e-3))[qi])
+        err = ((fake - x[qi]).abs() * m[qi][:, None]).sum((1, 2)).reshape(group, group)   # inside the gap only
         hits[g0:g0 + group] = (err.argmin(1) == torch.arange(group)).numpy()
     return hits
 
