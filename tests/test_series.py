@@ -75,6 +75,12 @@ CLAIMS: dict[str, dict[str, str]] = {
         'the class prediction helps (mean of R@1/5/10)': 'inconclusive',
         "the generated sound carries the right class more often than the regression model's": 'inconclusive',
     },
+    '11_2019_vision_infused_inpainting': {
+        'spectrogram inpainting (VIAI-A) beats linear interpolation in the gap': 'holds',
+        'vision helps when a note starts inside the gap (AV < A gap error)': 'holds',
+        'the benefit of vision grows with gap length': 'inconclusive',
+        'the sync loss improves audio→video retrieval R@1': 'inconclusive',
+    },
     '12_2020_foley_music': {
         'the graph encoder over the skeleton beats an MLP over the flattened keypoints (note F1)': 'refuted',
         'the Transformer decoder beats a GRU decoder (note F1)': 'holds',

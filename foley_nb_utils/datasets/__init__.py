@@ -18,6 +18,8 @@ countix_av        ``*.mp4`` with same-stem ``*.wav`` (Extreme Countix-AV)  —
 aist              flat ``*.mp4`` named ``gBR_sBM_c01_d04_mBR0_ch01``       ``synth.dance``
                   (AIST++), optional ``<stem>_keypoints.npy``
 piano             ``<split>/<id>.mp4`` + ``<id>.mid`` + ``<id>_roll.npz``  ``synth.keyboard``
+music             ``video/<instrument>/<id>.mp4`` + ``audio/<instrument>/  ``synth.keyboard`` (nb 11)
+                  <id>.wav`` (MUSIC, MUSICES), optional split lists
 pose_midi         ``<split>/<id>.npy`` (keypoints) + ``<id>.mid`` (URMP /  notebook 12's pianist
                   MUSIC as Foley Music uses them), ``pose_midi.json``      (``m12.write_world``)
 ================  =======================================================  =========================
@@ -30,7 +32,8 @@ import importlib
 
 from .common import CacheWarning, DatasetError
 
-_MODULES = ("stats", "aist", "class_folders", "common", "countix_av", "greatest_hits", "piano", "pose_midi", "sub_urmp")
+_MODULES = ("stats", "aist", "class_folders", "common", "countix_av", "greatest_hits", "music", "piano", "pose_midi",
+            "sub_urmp")
 
 
 def __getattr__(name: str):
