@@ -5,6 +5,9 @@
 #   make lab         open JupyterLab on notebooks/
 #   make notebooks   re-execute notebooks/py/*.py into notebooks/*.ipynb (committed outputs)
 #   make bench       synthetic-world and loader throughput table
+#   make book        the static HTML book from the committed notebooks -> runs/book/html/index.html
+#   make test-browser  JupyterLab in headless Chromium: notebooks 03 and 04 run, their widgets clicked
+#                    (needs Debian's chromium: apt-get install chromium; screenshots in runs/browser/)
 PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
@@ -14,7 +17,7 @@ ARGS   ?=
 # tests/test_series.py (three seeds and a warm-cache rerun), which checks more than nbval would
 PRIMERS := $(wildcard notebooks/0[0-4]_*.ipynb)
 
-.PHONY: venv reproduce test unit lab notebooks bench clean
+.PHONY: venv reproduce test unit lab notebooks bench book test-browser clean
 
 venv: $(VENV)/.installed
 
@@ -22,7 +25,7 @@ $(VENV)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 10), "Python 3.10+ is needed, found " + sys.version.split()[0]'
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[dev,lab]"
+	$(PY) -m pip install --quiet -e ".[dev,lab,book,browser]"
 	$(PY) -m ipykernel install --sys-prefix --name python3 >/dev/null
 	$(PY) tools/warm_up.py
 	touch $@
@@ -32,7 +35,7 @@ reproduce: venv
 
 test: venv
 	@mkdir -p runs/ci
-	$(PY) -m pytest tests $(PRIMERS) --nbval-lax --nbval-current-env --nbval-cell-timeout=900 \
+	$(PY) -m pytest tests $(PRIMERS) -m "not browser" --nbval-lax --nbval-current-env --nbval-cell-timeout=900 \
 		--junitxml=runs/ci/junit.xml --durations=10 $(ARGS)
 
 unit: venv
@@ -46,6 +49,12 @@ notebooks: venv
 
 bench: venv
 	$(PY) -m foley_nb_utils.bench $(ARGS)
+
+book: venv
+	$(PY) tools/build_book.py $(ARGS)
+
+test-browser: venv
+	$(PY) -m pytest tests/test_browser.py -m browser $(ARGS)
 
 clean:
 	rm -rf $(VENV) runs data/cache

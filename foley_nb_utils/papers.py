@@ -120,6 +120,32 @@ NOTEBOOKS: tuple[NotebookInfo, ...] = (
 )
 
 
+#: The repository's address (also ``[project.urls]`` in pyproject.toml; a test keeps the two equal).
+REPOSITORY = "https://github.com/foley-notebooks/foley-notebooks"
+
+#: The first code cell of every notebook: on Colab it installs the package (with its notebooks' needs)
+#: from the repository; anywhere else it does nothing. tests/test_notebooks_lint.py checks every
+#: notebook starts with exactly this, tests/test_papers.py that it is a no-op off Colab.
+COLAB_CELL = f"""\
+# On Google Colab: install the series' package first (this cell does nothing anywhere else)
+import sys
+
+if "google.colab" in sys.modules:
+    import subprocess
+
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet",
+                    "foley_nb_utils @ git+{REPOSITORY}"], check=True)"""
+
+
+def colab_url(stem: str) -> str:
+    """The "Open in Colab" address of a notebook (``"05_2016_visually_indicated_sounds"``).
+
+    Notebook: 00_welcome
+    """
+    owner_repo = REPOSITORY.removeprefix("https://github.com/")
+    return f"https://colab.research.google.com/github/{owner_repo}/blob/main/notebooks/{stem}.ipynb"
+
+
 def paper(ref_or_notebook: int | str) -> Paper:
     """Look a paper up by its survey reference number or its notebook stem."""
     for p in PAPERS:
@@ -186,4 +212,5 @@ def timeline(ax=None, highlight: int | None = None):
     return ax
 
 
-__all__ = ["NOTEBOOKS", "PAPERS", "NotebookInfo", "Paper", "family_group", "notebook", "paper", "timeline"]
+__all__ = ["COLAB_CELL", "NOTEBOOKS", "PAPERS", "REPOSITORY", "NotebookInfo", "Paper", "colab_url", "family_group",
+           "notebook", "paper", "timeline"]

@@ -422,8 +422,14 @@ def side_by_side(jobs: dict[str, Callable[[], Any]], workers: int | None = None)
 
 
 def plot_history(hist: History, keys: Iterable[str] = ("loss",), *, ax=None, smooth: int = 10,
-                 title: str = "", logy: bool = False):
-    """Plot training curves (moving average over ``smooth`` steps) from a :class:`History`."""
+                 title: str = "", logy: bool = False, label: str = ""):
+    """Plot training curves (moving average over ``smooth`` steps) from a :class:`History`.
+
+    ``label`` prefixes each curve's legend entry (``"I2S "`` → "I2S d_loss"), so that the curves of
+    several runs on one axes say which run they belong to.
+
+    Notebook: 02_building_blocks
+    """
     import matplotlib.pyplot as plt
     import numpy as np
 
@@ -433,14 +439,14 @@ def plot_history(hist: History, keys: Iterable[str] = ("loss",), *, ax=None, smo
         if k == "val_loss":
             if hist.get("val_loss"):
                 ax.plot(hist.get("val_step", range(len(hist["val_loss"]))), hist["val_loss"], "o-",
-                        label="val_loss", lw=1, ms=3)
+                        label=f"{label}val_loss", lw=1, ms=3)
             continue
         v = np.asarray(hist.get(k, []), dtype=float)
         if v.size == 0:
             continue
         if smooth > 1 and v.size > smooth:
             v = np.convolve(v, np.ones(smooth) / smooth, mode="valid")
-        ax.plot(v, label=k, lw=1)
+        ax.plot(v, label=f"{label}{k}", lw=1)
     ax.set_xlabel("step")
     if logy:
         ax.set_yscale("log")

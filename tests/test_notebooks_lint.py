@@ -3,7 +3,8 @@
 Checks (DESIGN.md section 2 and 7): the committed ``.ipynb`` matches its ``notebooks/py``
 source; template order; exactly one ``parameters`` cell holding only literal assignments of the
 shared parameters; no empty cells; executed with outputs and no errors; ≤ 1.5 MB; no saved
-widget state; audio only through ``fnu.display``; listed in the README and the series map.
+widget state; audio only through ``fnu.display``; listed in the README (with its Colab link) and the
+series map; the first code cell is the Colab cell.
 """
 from __future__ import annotations
 
@@ -38,6 +39,46 @@ def _first(cells, pred) -> int:
         if pred(c):
             return i
     return -1
+
+
+def _unmarked_timings(tree: ast.AST) -> list[ast.Call]:
+    """The ``*.record(...)`` calls of a cell whose value comes from a clock but lack ``timing=``."""
+    def clocked(expr, tainted) -> bool:
+        return any(isinstance(n, ast.Attribute) and n.attr in ("perf_counter", "time", "monotonic")
+                   or isinstance(n, ast.Name) and (n.id in tainted or "seconds" in n.id) for n in ast.walk(expr))
+
+    def base(target):
+        while isinstance(target, (ast.Subscript, ast.Attribute)):
+            target = target.value
+        return [n.id for n in ast.walk(target) if isinstance(n, ast.Name)]
+
+    tainted: set[str] = set()
+    for _ in range(4):  # to a fixed point: a = clock(); b = a * 2; for k, v in b.items(): ...
+        for node in ast.walk(tree):
+            pairs = []
+            if isinstance(node, ast.Assign):
+                pairs = [(t, node.value) for t in node.targets]
+            elif isinstance(node, (ast.AugAssign, ast.AnnAssign)) and node.value is not None:
+                pairs = [(node.target, node.value)]
+            elif isinstance(node, (ast.For, ast.comprehension)):
+                pairs = [(node.target, node.iter)]
+            for target, value in pairs:
+                if clocked(value, tainted):
+                    tainted.update(base(target))
+    return [node for node in ast.walk(tree)
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "record"
+            and len(node.args) > 1 and clocked(node.args[1], tainted)
+            and not any(k.arg == "timing" for k in node.keywords)]
+
+
+def test_the_timing_lint_follows_a_clock_through_names_and_loops():
+    def bad(src):
+        return [ast.unparse(n) for n in _unmarked_timings(ast.parse(src))]
+    assert bad("t0 = time.perf_counter()\nfnu.record('x', time.perf_counter() - t0)")
+    assert bad("g = {}\ng['a'] = time.perf_counter() - t0\nfnu.record('twins', sum(g.values()), unit='s')")
+    assert bad("c = {}\nc['ms'] = 1000 * (time.perf_counter() - t0)\nfor k, v in c.items():\n    fnu.record(k, v)")
+    assert not bad("c = {}\nc['ms'] = 1000 * (time.perf_counter() - t0)\nfor k, v in c.items():\n    fnu.record(k, v, timing=True)")
+    assert not bad("err = np.abs(a - b).mean()\nfnu.record('onset error (s)', err, unit='s')")
 
 
 def test_there_are_notebooks():
@@ -131,7 +172,9 @@ class TestNotebook:
 
     def test_timings_are_marked_as_timings(self, path):
         """A wall time differs from run to run: recorded without ``timing=True`` it would make two
-        runs of one seed compare unequal (``reproduce.records_of``)."""
+        runs of one seed compare unequal (``reproduce.records_of``). A value is a wall time when it is
+        computed, within the cell, from a clock (``perf_counter``, ``time``, ``monotonic``) — through
+        assignments, subscript stores and loops — or from a name with "seconds" in it."""
         for c in _load(path)["cells"]:
             if c["cell_type"] != "code":
                 continue
@@ -139,16 +182,16 @@ class TestNotebook:
                 tree = ast.parse(_src(c))
             except SyntaxError:  # a cell magic: not Python
                 continue
-            for node in ast.walk(tree):
-                if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "record"
-                        and any(w in ast.unparse(node.args[0]) for w in ("time", "seconds"))
-                        and any(isinstance(n, ast.Attribute) and n.attr in ("perf_counter", "time", "monotonic")
-                                or isinstance(n, ast.Name) and "seconds" in n.id
-                                for a in node.args[1:] for n in ast.walk(a))):
-                    assert any(k.arg == "timing" for k in node.keywords), \
-                        f"{ast.unparse(node)[:120]}: pass timing=True (a wall time is not a result)"
+            for node in _unmarked_timings(tree):
+                pytest.fail(f"{ast.unparse(node)[:120]}: pass timing=True (a wall time is not a result)")
 
     def test_listed_in_readme_and_map(self, path):
         readme = (ROOT / "README.md").read_text()
         assert f"notebooks/{path.name}" in readme, f"{path.name} missing from the README's notebook table"
+        assert papers.colab_url(path.stem) in readme, f"{path.name}: no 'Open in Colab' link in the README's table"
         papers.notebook(path.stem)
+
+    def test_first_code_cell_is_the_colab_cell(self, path):
+        code = [c for c in _load(path)["cells"] if c["cell_type"] == "code"]
+        assert _src(code[0]).strip() == papers.COLAB_CELL.strip() and "colab" in code[0]["metadata"].get("tags", []), \
+            f"{path.name}: the first code cell must be papers.COLAB_CELL (tools/build_notebooks.py inserts it)"

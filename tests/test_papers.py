@@ -4,6 +4,9 @@ import matplotlib
 
 matplotlib.use("Agg")
 
+import sys
+from pathlib import Path
+
 import pytest
 
 from foley_nb_utils import papers
@@ -71,3 +74,40 @@ def test_timeline_labels_do_not_overlap():
     plt.close(fig)
     assert not clashes, f"labels overlap: {clashes}"
     assert not on_dot, f"labels cover a paper's dot: {on_dot}"
+
+
+# ---------------------------------------------------------------- Colab: the first code cell of every notebook
+def _run_colab_cell(monkeypatch, on_colab: bool) -> list:
+    import subprocess
+    import types
+
+    calls = []
+    monkeypatch.setattr(subprocess, "run", lambda *a, **k: calls.append((a, k)))
+    if on_colab:
+        monkeypatch.setitem(sys.modules, "google.colab", types.ModuleType("google.colab"))
+    else:
+        monkeypatch.delitem(sys.modules, "google.colab", raising=False)
+    exec(compile(papers.COLAB_CELL, "<colab cell>", "exec"), {})
+    return calls
+
+
+def test_colab_cell_does_nothing_off_colab(monkeypatch):
+    assert _run_colab_cell(monkeypatch, on_colab=False) == []
+
+
+def test_colab_cell_installs_the_package_from_the_repository_on_colab(monkeypatch):
+    (call,) = _run_colab_cell(monkeypatch, on_colab=True)
+    args, kwargs = call
+    cmd = args[0]
+    assert cmd[:4] == [sys.executable, "-m", "pip", "install"] and kwargs.get("check") is True
+    assert cmd[-1] == f"foley_nb_utils @ git+{papers.REPOSITORY}"
+
+
+def test_repository_address_is_written_once():
+    import tomllib
+
+    meta = tomllib.loads((Path(__file__).resolve().parent.parent / "pyproject.toml").read_text())
+    assert meta["project"]["urls"]["Repository"] == papers.REPOSITORY
+    assert papers.colab_url("05_2016_visually_indicated_sounds") == (
+        "https://colab.research.google.com/github/foley-notebooks/foley-notebooks/blob/main/notebooks/"
+        "05_2016_visually_indicated_sounds.ipynb")

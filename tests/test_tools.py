@@ -1,4 +1,5 @@
-"""tools/claims_table.py: the README tables come from a run's summary, never typed in."""
+"""tools/claims_table.py: the README tables come from a run's summary, never typed in; tools/build_notebooks.py
+puts the Colab cell first."""
 from __future__ import annotations
 
 import importlib.util
@@ -81,3 +82,30 @@ def test_ci_table_sums_the_parts_and_scales_the_growing_ones():
     assert "| nbval over the primers 00-04 | 2.0 | 2.0 |" in table
     assert "| everything else (package, runner, lint, fuzz, crash safety) | 1.0 | 1.0 |" in table
     assert "**14.0** | **41.5** |" in table
+
+
+# ---------------------------------------------------------------- tools/build_notebooks.py: the Colab cell
+def _build_notebooks():
+    spec = importlib.util.spec_from_file_location("build_notebooks", ROOT / "tools" / "build_notebooks.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+def test_colab_cell_is_inserted_once_before_the_first_code_cell_and_kept_up_to_date(tmp_path):
+    from foley_nb_utils import papers
+
+    tool = _build_notebooks()
+    src = tmp_path / "99_x.py"
+    body = "# %% [markdown]\n# # 99 · X\n\n# %%\nimport numpy as np\n\n# %% [markdown]\n# text\n"
+    src.write_text(body)
+    assert tool.ensure_colab_cell(src) is True
+    once = src.read_text()
+    assert once.index(tool.COLAB_MARKER) < once.index("import numpy") and once.count(tool.COLAB_MARKER) == 1
+    assert papers.COLAB_CELL in once and once.endswith("# %%\nimport numpy as np\n\n# %% [markdown]\n# text\n")
+    assert tool.ensure_colab_cell(src) is False and src.read_text() == once  # idempotent
+    src.write_text(once.replace(papers.COLAB_CELL, "# an old version of the cell\nimport sys"))
+    assert tool.ensure_colab_cell(src) is True and src.read_text() == once  # an outdated cell is rewritten
+    (tmp_path / "98_y.py").write_text("# %% [markdown]\n# # 98 · Y\n")
+    with pytest.raises(SystemExit, match="no code cell"):
+        tool.ensure_colab_cell(tmp_path / "98_y.py")

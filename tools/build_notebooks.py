@@ -4,7 +4,8 @@ Each notebook is written as a jupytext ``py:percent`` file in ``notebooks/py/`` 
 easy review) and built into ``notebooks/NN_name.ipynb`` here: converted, then executed in the
 quick profile **by the batch runner** (:func:`foley_nb_utils.reproduce.run`, papermill, the same
 path as ``make reproduce``), stripped of papermill's injected cell and metadata and of saved
-widget state, and written atomically. What the run recorded (``fnu.record`` values and each
+widget state, and written atomically. Before that, the source's first code cell is made the Colab
+cell (:data:`foley_nb_utils.papers.COLAB_CELL`: installs the package on Colab, a no-op elsewhere). What the run recorded (``fnu.record`` values and each
 claim's verdict and evidence) is stored in the notebook's metadata under ``foley_records``;
 ``tests/test_series.py`` checks that a fresh run of the notebook records exactly that, and
 ``tests/test_notebooks_lint.py`` that each ``.ipynb`` matches its source.
@@ -26,7 +27,7 @@ from pathlib import Path
 import jupytext
 import nbformat
 
-from foley_nb_utils import reproduce
+from foley_nb_utils import papers, reproduce
 from foley_nb_utils.atomic import write_text
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -34,6 +35,30 @@ NB_DIR = ROOT / "notebooks"
 SRC_DIR = NB_DIR / "py"
 KERNELSPEC = {"name": "python3", "display_name": "Python 3", "language": "python"}
 RECORDS_KEY = "foley_records"
+
+
+COLAB_MARKER = '# %% tags=["colab"]'
+
+
+def ensure_colab_cell(src: Path) -> bool:
+    """Make the source's first code cell :data:`foley_nb_utils.papers.COLAB_CELL` (tagged ``colab``):
+    inserted before the first code cell when missing, rewritten when it is out of date.
+    Returns whether the file changed."""
+    text = src.read_text()
+    lines = text.splitlines(keepends=True)
+    starts = [i for i, ln in enumerate(lines) if ln.startswith("# %%")]
+    first_code = next((i for i in starts if not lines[i].startswith("# %% [markdown]")), None)
+    if first_code is None:
+        raise SystemExit(f"{src}: no code cell")
+    cell = f"{COLAB_MARKER}\n{papers.COLAB_CELL}\n\n"
+    if lines[first_code].rstrip("\n") == COLAB_MARKER:
+        end = next((i for i in starts if i > first_code), len(lines))
+        new = "".join(lines[:first_code]) + cell + "".join(lines[end:])
+    else:
+        new = "".join(lines[:first_code]) + cell + "".join(lines[first_code:])
+    if new != text:
+        write_text(src, new)
+    return new != text
 
 
 def to_notebook(src: Path) -> nbformat.NotebookNode:
@@ -64,6 +89,7 @@ def _strip_papermill(nb: nbformat.NotebookNode) -> nbformat.NotebookNode:
 def build(src: Path, execute: bool = True, timeout: int = 1800) -> dict:
     """Convert ``src`` and (by default) execute it through the batch runner; returns its run."""
     out = NB_DIR / f"{src.stem}.ipynb"
+    ensure_colab_cell(src)
     write_text(out, nbformat.writes(to_notebook(src)) + "\n")
     if not execute:
         return {"wall_s": 0.0, "peak_mb": None}

@@ -71,7 +71,7 @@ def extra_test_clips(seed: int, start: int, n: int, load: dict, classes: Sequenc
         load: the class-folder loader's settings (``fps``, ``size``, ``sr``, ``clip_s``).
         classes: class names in the order of the training batch's labels (the new clips' labels
             are indices into it).
-        scene, profile, **world: as for :func:`foley_nb_utils.synth.ensure`.
+        scene, profile, ``**world``: as for :func:`foley_nb_utils.synth.ensure`.
 
     Returns:
         A :class:`~foley_nb_utils.synth.SceneBatch` of ``n`` clips with label ``class`` (indices

@@ -291,7 +291,7 @@ def gap_scores(pred: np.ndarray, true: np.ndarray, mask: np.ndarray) -> dict[str
     """Per-clip scores inside the gap.
 
     Returns:
-        ``l1_db`` mean |pred − true| in dB; ``psnr`` on [0, 1] mels inside the gap. Each ``[n]``.
+        ``l1_db`` mean ``|pred − true|`` in dB; ``psnr`` on [0, 1] mels inside the gap. Each ``[n]``.
 
     Notebook: 11_2019_vision_infused_inpainting
     """

@@ -20,6 +20,16 @@
 #
 # **Prerequisites**: Python and a little PyTorch. Nothing else: every later notebook explains what it uses.
 
+# %% tags=["colab"]
+# On Google Colab: install the series' package first (this cell does nothing anywhere else)
+import sys
+
+if "google.colab" in sys.modules:
+    import subprocess
+
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet",
+                    "foley_nb_utils @ git+https://github.com/foley-notebooks/foley-notebooks"], check=True)
+
 # %%
 import numpy as np
 import matplotlib.pyplot as plt
@@ -203,7 +213,7 @@ for _ in range(5):
     fnu.audio.log_mel(x10, SR)
 checks["log-mel of 10 s audio (ms)"] = 1000 * (time.perf_counter() - t0) / 5
 for k, v in checks.items():
-    fnu.record(f"env: {k}", v)
+    fnu.record(f"env: {k}", v, timing=k.endswith("(ms)"))  # a wall time is not a result
 fnu.display.table(checks, title="environment")
 
 # %%

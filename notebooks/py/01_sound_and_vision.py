@@ -19,6 +19,16 @@
 #
 # **Prerequisites**: [00 · Welcome](00_welcome.ipynb).
 
+# %% tags=["colab"]
+# On Google Colab: install the series' package first (this cell does nothing anywhere else)
+import sys
+
+if "google.colab" in sys.modules:
+    import subprocess
+
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet",
+                    "foley_nb_utils @ git+https://github.com/foley-notebooks/foley-notebooks"], check=True)
+
 # %%
 import time
 
@@ -120,8 +130,9 @@ freqs = np.fft.rfftfreq(len(x), 1 / SR)
 fig, axes = plt.subplots(1, 2, figsize=(10, 2.6))
 axes[0].plot(freqs, filters[::3].T ** 2, lw=0.8)
 axes[0].plot(freqs, (filters ** 2).sum(0), "k", lw=1.5, label="sum of squares")
-axes[0].set(xscale="log", xlim=(20, 8000), xlabel="frequency (Hz)", title="every 3rd ERB filter (squared)")
-axes[0].legend(fontsize=7)
+axes[0].set(xscale="log", xlim=(20, 8000), ylim=(0, 1.25), xlabel="frequency (Hz)", ylabel="gain²",
+            title="every 3rd ERB filter (squared)")
+axes[0].legend(fontsize=7, loc="upper right")  # above the curves: the filters peak at 1
 C = fnu.audio.cochleagram(x, SR, n_bands=40, fmin=20, fmax=8000, env_sr=90)
 fnu.display.spectrogram(C, rate=90, ax=axes[1], ylabel="centre (Hz)", yticks=centers,
                         title=f"cochleagram: {C.shape[0]} bands × {C.shape[1]} steps at 90 Hz")

@@ -24,6 +24,16 @@
 # [01 · Sound and vision](01_sound_and_vision.ipynb) (log-mel spectrograms, frames, frame
 # differences, loudness envelopes); basic PyTorch (tensors, autograd, `nn.Module`).
 
+# %% tags=["colab"]
+# On Google Colab: install the series' package first (this cell does nothing anywhere else)
+import sys
+
+if "google.colab" in sys.modules:
+    import subprocess
+
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet",
+                    "foley_nb_utils @ git+https://github.com/foley-notebooks/foley-notebooks"], check=True)
+
 # %%
 import time
 
@@ -182,7 +192,7 @@ fnu.record("conv2d vs cross-correlation, max abs difference", corr_err)
 fnu.record("conv2d vs flipped convolution (eq. 2), max abs difference", conv_err)
 print(f"F.conv2d minus cross-correlation: {corr_err:.1e}; minus textbook convolution (eq. 2): {conv_err:.2f}")
 
-fig, axes = plt.subplots(2, 5, figsize=(5.8, 2.8))
+fig, axes = plt.subplots(2, 5, figsize=(5.8, 3.4))  # tall enough for two-line titles over each row
 axes[0, 0].imshow(frame)
 axes[0, 0].set_title(f"frame\n{tuple(frame.shape[:2])}", fontsize=8)
 axes[1, 0].imshow(g1[0, 0], cmap="gray")

@@ -25,6 +25,16 @@
 # **Prerequisites**: [00 · Welcome](00_welcome.ipynb) and [01 · Sound and vision](01_sound_and_vision.ipynb)
 # (frames, sample rates, spectrograms).
 
+# %% tags=["colab"]
+# On Google Colab: install the series' package first (this cell does nothing anywhere else)
+import sys
+
+if "google.colab" in sys.modules:
+    import subprocess
+
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet",
+                    "foley_nb_utils @ git+https://github.com/foley-notebooks/foley-notebooks"], check=True)
+
 # %%
 import time
 from pathlib import Path
@@ -103,7 +113,7 @@ else:
         t0 = time.perf_counter()
         roots[scene] = (synth.ensure(scene, seed=SEED, profile=PROFILE, n=n), TWIN_OF[scene])
         gen_s[scene] = time.perf_counter() - t0
-    fnu.record("time to generate (or reuse) the twins", sum(gen_s.values()), unit="s")
+    fnu.record("time to generate (or reuse) the twins", sum(gen_s.values()), unit="s", timing=True)
 fnu.display.table([{"dataset": k, "layout": lay, "detected": stats.detect_layout(r), "root": r.name}
                    for k, (r, lay) in roots.items()], title="dataset roots")
 

@@ -28,6 +28,16 @@
 # - **Not given in the sources we could check**: LSTM size, image size, clip length, optimiser,
 #   learning rate, batch size, the loss's ε. Our choices are in the settings cell.
 
+# %% tags=["colab"]
+# On Google Colab: install the series' package first (this cell does nothing anywhere else)
+import sys
+
+if "google.colab" in sys.modules:
+    import subprocess
+
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet",
+                    "foley_nb_utils @ git+https://github.com/foley-notebooks/foley-notebooks"], check=True)
+
 # %%
 import time
 

@@ -25,6 +25,16 @@
 #   clusters and bits (recalled as 30), the image size, the per-layer linear-probe table. We use
 #   30 clusters and 30 bits.
 
+# %% tags=["colab"]
+# On Google Colab: install the series' package first (this cell does nothing anywhere else)
+import sys
+
+if "google.colab" in sys.modules:
+    import subprocess
+
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet",
+                    "foley_nb_utils @ git+https://github.com/foley-notebooks/foley-notebooks"], check=True)
+
 # %%
 import time
 

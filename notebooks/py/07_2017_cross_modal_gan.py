@@ -30,6 +30,16 @@
 #   (images: > 95 % on real test images; sounds: 80 % on real test LMS).
 # - **Not stated in the paper**: optimiser, learning rate, batch size.
 
+# %% tags=["colab"]
+# On Google Colab: install the series' package first (this cell does nothing anywhere else)
+import sys
+
+if "google.colab" in sys.modules:
+    import subprocess
+
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet",
+                    "foley_nb_utils @ git+https://github.com/foley-notebooks/foley-notebooks"], check=True)
+
 # %%
 import time
 
@@ -259,7 +269,7 @@ for variant in runs:
 fig, axes = plt.subplots(1, 2, figsize=(10, 2.6))
 for v, run in runs.items():
     axes[0].plot(run.track_steps, run.curve(), "o-", ms=3, label=f"{v} (kept: step {run.best_step})")
-    fnu.train.plot_history(run.history, ("d_loss", "g_loss"), ax=axes[1], title="losses (S2I-C, I2S)")
+    fnu.train.plot_history(run.history, ("d_loss", "g_loss"), ax=axes[1], title="GAN losses", label=f"{v} ")
 axes[0].axhline(1 / len(CLASSES), color="k", ls=":", lw=1, label="chance")
 axes[0].set_xlabel("step")
 axes[0].set_ylabel("judged accuracy (validation)")
@@ -329,7 +339,13 @@ for j, i in enumerate(show):
     axes[1, j].imshow(fake_db[j].numpy(), origin="lower", aspect="auto", cmap="magma", interpolation="nearest")
     axes[1, j].set_title("generated from its picture", fontsize=8)
 for ax in axes.flat:
-    ax.axis("off")
+    ax.set_xticks([])
+    ax.set_yticks([])
+for r in range(2):
+    axes[r, 0].set_ylabel("mel band ↑", fontsize=8)
+for ax in axes[1]:
+    ax.set_xlabel("time →", fontsize=8)
+plt.tight_layout()
 plt.show()
 sounds = m07.lms_to_audio(fake_db, test.sr, ctx.rng("griffin-lim"))
 fnu.display.players({f"I2S {CLASSES[int(test.labels[i])]}": (s, test.sr) for i, s in zip(show, sounds)})

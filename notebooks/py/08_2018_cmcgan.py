@@ -25,6 +25,16 @@
 # - **Survey's remark** "needs a pre-trained autoencoder": not in the paper, which trains end-to-end.
 #   We pre-train anyway, and say why below.
 
+# %% tags=["colab"]
+# On Google Colab: install the series' package first (this cell does nothing anywhere else)
+import sys
+
+if "google.colab" in sys.modules:
+    import subprocess
+
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet",
+                    "foley_nb_utils @ git+https://github.com/foley-notebooks/foley-notebooks"], check=True)
+
 # %%
 import copy
 import time

@@ -26,6 +26,16 @@
 # - **Not in the sources we could check**: the CNN backbone, LSTM size, STFT settings, loss
 #   weights, optimiser, and the Greatest Hits numbers. Our choices are in the settings cell.
 
+# %% tags=["colab"]
+# On Google Colab: install the series' package first (this cell does nothing anywhere else)
+import sys
+
+if "google.colab" in sys.modules:
+    import subprocess
+
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet",
+                    "foley_nb_utils @ git+https://github.com/foley-notebooks/foley-notebooks"], check=True)
+
 # %%
 import time
 

@@ -30,6 +30,16 @@
 # - write a contrastive audio-visual sync loss and measure it by retrieval R@1;
 # - render the inpainted spectrogram to sound and listen to what each variant does with the gap.
 
+# %% tags=["colab"]
+# On Google Colab: install the series' package first (this cell does nothing anywhere else)
+import sys
+
+if "google.colab" in sys.modules:
+    import subprocess
+
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet",
+                    "foley_nb_utils @ git+https://github.com/foley-notebooks/foley-notebooks"], check=True)
+
 # %% tags=["parameters"]
 PROFILE = "quick"
 SEED = 0
