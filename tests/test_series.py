@@ -98,6 +98,12 @@ CLAIMS: dict[str, dict[str, str]] = {
         "re-weighting onsets in the loss raises note F1 at the paper's threshold": 'inconclusive',
         'visual transcription is far above a motion-energy baseline': 'inconclusive',
     },
+    '17_2020_audeo': {
+        'Roll2Midi raises note F1 over the raw visual roll': 'holds',
+        'Roll2Midi brings the rendered audio closer to the real audio': 'holds',
+        'multi-scale attention beats the plain ResNet encoder (Video2Roll frame F1)': 'inconclusive',
+        'five frames beat one (Video2Roll frame F1)': 'inconclusive',
+    },
 }
 
 ROOT = repo_root()

@@ -173,20 +173,22 @@ class KeyCNN(nn.Module):
         self.head = nn.Linear(c, 1)
         self.key_bias = nn.Parameter(torch.zeros(self.n_keys))
 
-    def features(self, x: torch.Tensor) -> torch.Tensor:
-        """The map before the key read-out: ``[B, C, W']`` (C = ``widths[-1]``)."""
+    def fused(self, x: torch.Tensor) -> torch.Tensor:
+        """The stem's map after the frames are fused (``temporal``): ``[B, widths[0], H', W']``."""
         if x.ndim != 4 or x.shape[1] != self.n_frames:
             raise ValueError(f"KeyCNN expects [B, {self.n_frames}, H, W] frames, got shape {tuple(x.shape)}")
         B, Fr, H, W = x.shape
         if self.temporal == "single":
-            h = self.stem(x[:, Fr // 2: Fr // 2 + 1])
-        elif self.temporal == "channels":
-            h = self.stem(x)
-        else:
-            h = self.stem(x.reshape(B * Fr, 1, H, W))              # shared weights over the frames
-            h = h.reshape(B, Fr, *h.shape[1:]).transpose(1, 2)     # [B, C, F, H', W']
-            h = self.aggregate(h)[:, :, 0]                          # the 5×1×1 conv: [B, C, H', W']
-        return self.along(self.stages(h).mean(dim=2))
+            return self.stem(x[:, Fr // 2: Fr // 2 + 1])
+        if self.temporal == "channels":
+            return self.stem(x)
+        h = self.stem(x.reshape(B * Fr, 1, H, W))              # shared weights over the frames
+        h = h.reshape(B, Fr, *h.shape[1:]).transpose(1, 2)     # [B, C, F, H', W']
+        return self.aggregate(h)[:, :, 0]                       # the 5×1×1 conv: [B, C, H', W']
+
+    def features(self, x: torch.Tensor) -> torch.Tensor:
+        """The map before the key read-out: ``[B, C, W']`` (C = ``widths[-1]``)."""
+        return self.along(self.stages(self.fused(x)).mean(dim=2))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         f = self.features(x)                                        # [B, C, W']
@@ -234,8 +236,8 @@ def train_transcriber(gray: np.ndarray, target: np.ndarray, *, temporal: str = "
                       steps: int = 200, batch: int = 32, lr: float = 1e-3, seed: int = 0,
                       widths: Sequence[int] = (8, 32), blocks: int = 1, stem_blocks: int = 0,
                       stem_stride: int = 2, key_x: Sequence[float] | None = None, n_frames: int = 5, device="cpu",
-                      name: str | None = None,
-                      progress: bool = False) -> tuple[KeyCNN, Any]:
+                      name: str | None = None, progress: bool = False,
+                      network: type[KeyCNN] | None = None) -> tuple[KeyCNN, Any]:
     """Train a :class:`KeyCNN` on random windows of the training clips (Adam, the paper's lr).
 
     The windows' (clip, frame) indices come from a generator seeded by ``seed`` alone, so every
@@ -248,6 +250,8 @@ def train_transcriber(gray: np.ndarray, target: np.ndarray, *, temporal: str = "
         temporal, widths, blocks, stem_blocks, stem_stride, key_x, n_frames: see :class:`KeyCNN`.
         weighted: re-weight each batch's positives (:func:`onset_loss`).
         name: checkpoint name (reused when the data, settings and architecture match).
+        network: the class built (default :class:`KeyCNN`; a subclass taking the same arguments,
+            e.g. Audeo's attention network in notebook 17).
 
     Returns:
         ``(model, history)`` with the model in eval mode on ``device``.
@@ -266,8 +270,8 @@ def train_transcriber(gray: np.ndarray, target: np.ndarray, *, temporal: str = "
     gen = repro.torch_generator(seed, "m14", "batches")
     clips = torch.randint(0, N, (steps, batch), generator=gen)
     centres = torch.randint(0, T, (steps, batch), generator=gen)
-    model = build_seeded(seed, lambda: KeyCNN(K, n_frames, temporal, widths, blocks, stem_blocks, stem_stride,
-                                                      key_x))
+    net = KeyCNN if network is None else network
+    model = build_seeded(seed, lambda: net(K, n_frames, temporal, widths, blocks, stem_blocks, stem_stride, key_x))
 
     def data(s: int):
         return windows(g_t, clips[s], centres[s], n_frames), y_t[clips[s], centres[s]]

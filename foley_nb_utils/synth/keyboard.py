@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import repro
 from ..datasets.piano import frame_span  # the layout's note-to-frame convention
 from . import common as C
 from .common import SceneBatch
@@ -43,6 +44,9 @@ DEFAULTS: dict[str, dict[str, Any]] = {
 }
 
 _WHITE = {0, 2, 4, 5, 7, 9, 11}
+#: Ghost presses (``ghost_rate > 0``) carry a MIDI velocity of at most this: keys pressed too
+#: softly for the hammer to reach the string (seen on the video, not heard).
+GHOST_VELOCITY = 12
 
 
 # --------------------------------------------------------------------------- music
@@ -127,6 +131,28 @@ def _sounding_end(notes: np.ndarray, pedal: np.ndarray) -> np.ndarray:
         if len(later):
             end[i] = min(end[i], notes[later[0], 0])
     return np.maximum(end, notes[:, 1])
+
+
+def _ghosts(r: np.random.Generator, notes: np.ndarray, sound_end: np.ndarray, D: float, rate: float,
+            lo: int, K: int) -> np.ndarray:
+    """Ghost presses ``[g, 4]`` (start s, end s, pitch, velocity ≤ :data:`GHOST_VELOCITY`): brief
+    (20–50 ms, one or two frames) soft presses, mostly on a key next to one being played (a finger
+    brushing its neighbour), never while that key is pressed or sounding."""
+    rows: list[tuple[float, float, float, float]] = []
+    for _ in range(int(r.poisson(rate * D))):
+        t, dur = float(r.uniform(0.0, D - 0.2)), float(r.uniform(0.02, 0.05))
+        down = np.nonzero((notes[:, 0] <= t) & (t < notes[:, 1]))[0]
+        step = int(r.choice([-2, -1, 1, 2]))
+        pitch = int(notes[int(r.choice(down)), 2]) + step if len(down) else lo + int(r.integers(K))
+        vel = int(r.integers(1, GHOST_VELOCITY + 1))
+        if not lo <= pitch < lo + K:
+            continue
+        a, b = t - 0.08, t + dur + 0.08
+        busy = (notes[:, 2] == pitch) & (notes[:, 0] < b) & (sound_end > a)
+        busy_g = any(p == pitch and s < b and e > a for s, e, p, _ in rows)
+        if not busy.any() and not busy_g:
+            rows.append((t, t + dur, float(pitch), float(vel)))
+    return np.asarray(rows, np.float32).reshape(-1, 4)
 
 
 def _midi(notes: np.ndarray, pedal: np.ndarray, bpm: float, sounding: np.ndarray | None = None) -> Any:
@@ -230,7 +256,8 @@ def _hands(r: np.random.Generator, roll: np.ndarray, geom, S_h: int, S_w: int) -
 
 
 # --------------------------------------------------------------------------- public API
-def generate(n: int, seed: int, profile: str = "quick", *, start: int = 0, **overrides: Any) -> SceneBatch:
+def generate(n: int, seed: int, profile: str = "quick", *, start: int = 0, ghost_rate: float = 0.0,
+             **overrides: Any) -> SceneBatch:
     """Generate ``n`` piano clips from Bach chorales.
 
     Args:
@@ -238,6 +265,13 @@ def generate(n: int, seed: int, profile: str = "quick", *, start: int = 0, **ove
         seed: the world's seed.
         profile: ``"quick"`` (25 keys, 24×240 px, 25 fps, 4 s) or ``"full"`` (61 keys, 48×432, 6 s).
         start: index of the first clip.
+        ghost_rate: ghost presses per second of clip (Poisson; default 0, none): brief presses
+            too soft to sound (MIDI velocity ≤ :data:`GHOST_VELOCITY`), mostly next to a key
+            being played. They are in ``roll``, ``onsets``, ``notes`` and the MIDI file (the
+            video shows them), not in ``sounding`` or the audio: with the pedal, the gap between
+            what is seen and what is heard (Audeo's Roll → MIDI). Drawn from their own
+            generator, so the music, pedal and lighting of a clip are those of ``ghost_rate=0``
+            (the hands follow the ghost presses too).
         **overrides: ``width``, ``height`` (px, even), ``fps``, ``duration_s``, ``sr``, ``lowest``
             (MIDI pitch of the first key), ``n_keys``, ``voices`` (chorale voices played, from
             the top), ``pedal_prob``, ``n_pieces`` (chorales drawn from).
@@ -253,6 +287,10 @@ def generate(n: int, seed: int, profile: str = "quick", *, start: int = 0, **ove
     """
     C.check_counts(n, seed, start)
     cfg = C.resolve_settings(SCENE, profile, DEFAULTS, overrides)
+    if isinstance(ghost_rate, bool) or not isinstance(ghost_rate, (int, float)) or not 0 <= ghost_rate <= 20:
+        raise ValueError(f"keyboard: ghost_rate={ghost_rate!r} must be a number of presses per second in [0, 20]")
+    if ghost_rate:   # only then in the settings: the default world's config (and layout key) is unchanged
+        cfg["ghost_rate"] = float(ghost_rate)
     W, H, sr = int(cfg["width"]), int(cfg["height"]), int(cfg["sr"])
     fps, D = float(cfg["fps"]), float(cfg["duration_s"])
     C.check_size(H, W, SCENE)
@@ -279,11 +317,22 @@ def generate(n: int, seed: int, profile: str = "quick", *, start: int = 0, **ove
         notes[:, 1] = press_end
         pedal = _pedal(r, D, cfg["pedal_prob"])
         sound_end = _sounding_end(notes, pedal)
+        audible = notes
+        if ghost_rate:
+            ghosts = _ghosts(repro.rng(seed, SCENE, "ghost", start + i), notes, sound_end, D, ghost_rate, lo, K)
+            heard = np.concatenate([np.ones(len(notes), bool), np.zeros(len(ghosts), bool)])
+            order = np.argsort(np.concatenate([notes[:, 0], ghosts[:, 0]]), kind="stable")
+            notes, heard = np.concatenate([notes, ghosts])[order], heard[order]
+            sound_end = np.concatenate([sound_end, ghosts[:, 1]])[order]
+            audible, sound_end_heard = notes[heard], sound_end[heard]
+        else:
+            heard, sound_end_heard = np.ones(len(notes), bool), sound_end
         kidx = (notes[:, 2] - lo).astype(int)
         for j in range(len(notes)):   # frames quantised to the nearest frame, at least one per note
             a0, a1 = frame_span(notes[j, 0], notes[j, 1], fps), frame_span(notes[j, 0], sound_end[j], fps)
             rolls["roll"][i, a0[0]:a0[1], kidx[j]] = True
-            rolls["sounding"][i, a1[0]:a1[1], kidx[j]] = True
+            if heard[j]:
+                rolls["sounding"][i, a1[0]:a1[1], kidx[j]] = True
             if a0[0] < T:
                 rolls["onsets"][i, a0[0], kidx[j]] = True
         light = r.uniform(0.75, 1.15) * r.uniform(0.95, 1.05, 3).astype(np.float32)
@@ -298,7 +347,7 @@ def generate(n: int, seed: int, profile: str = "quick", *, start: int = 0, **ove
         skin = _rgba32(C.to_uint8(np.clip(np.array([.85, .62, .5]) * r.uniform(0.5, 1.05) * light, 0, 1))[None, None])
         img = np.where(hidden, skin, img)
         frames[i] = img.view(np.uint8).reshape(T, H, W, 4)[..., :3]
-        audio[i] = C.render_midi(_midi(notes, pedal, bpm, sounding=sound_end), sr, ns, method)
+        audio[i] = C.render_midi(_midi(audible, pedal, bpm, sounding=sound_end_heard), sr, ns, method)
         lab["piece"][i], lab["bpm"][i], lab["n_notes"][i] = pi, int(round(bpm)), len(notes)
         notes_l.append(notes)
         pedal_l.append(pedal)
@@ -352,4 +401,4 @@ def write_layout(batch: SceneBatch, root) -> Path:
     return C.write_batch_layout(sys.modules[__name__], batch, root)
 
 
-__all__ = ["DEFAULTS", "frame_span", "generate", "key_layout", "piece_notes", "write_layout"]
+__all__ = ["DEFAULTS", "GHOST_VELOCITY", "frame_span", "generate", "key_layout", "piece_notes", "write_layout"]
