@@ -98,6 +98,14 @@ CLAIMS: dict[str, dict[str, str]] = {
         "re-weighting onsets in the loss raises note F1 at the paper's threshold": 'inconclusive',
         'visual transcription is far above a motion-energy baseline': 'inconclusive',
     },
+    '15_2020_regnet': {
+        'AFR gives better onset alignment than no AFR': 'inconclusive',
+        'AFR gives less hallucinated background than no AFR': 'holds',
+        'too wide a bottleneck (time-resolved) degrades the zeroed-code output': 'holds',
+        'too narrow a bottleneck (2 numbers) is about the same as no AFR': 'refuted',
+        'the visual discriminator makes the output sharper than plain regression': 'inconclusive',
+        'which is real? RegNet fools the real-vs-fake listener more than plain regression': 'inconclusive',
+    },
     '17_2020_audeo': {
         'Roll2Midi raises note F1 over the raw visual roll': 'holds',
         'Roll2Midi brings the rendered audio closer to the real audio': 'holds',

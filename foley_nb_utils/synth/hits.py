@@ -35,8 +35,13 @@ from .common import Event, SceneBatch
 
 SCENE = "hits"
 
-#: Off-screen distractor sounds (no visual event).
+#: Off-screen distractor sounds (no visual event), the default kinds.
 DISTRACTORS: tuple[str, ...] = ("knock", "clap", "beep", "footstep")
+#: Every off-screen kind ``distractor_kinds=`` may name: the defaults, then a rising whistle-like
+#: ``chirp`` (about 1.5-4.5 kHz) and a mains-like ``hum`` (a 90-160 Hz harmonic tone), both
+#: lasting a while (their events' ``end_s`` is their end).
+OFFSCREEN_KINDS: tuple[str, ...] = DISTRACTORS + ("chirp", "hum")
+_SUSTAINED = {"chirp": (0.12, 0.25), "hum": (0.25, 0.45)}   # duration range (s)
 #: Class names of the scene (the per-clip ``material`` label).
 CLASSES = MATERIALS
 
@@ -184,13 +189,21 @@ def _plan_distractor(r: np.random.Generator, cfg: dict[str, Any], ev: list[dict]
     """An off-screen sound whose onsets are at least 0.2 s from every stick event, or None."""
     if not r.random() < cfg["distractor_prob"]:
         return None
-    kind = DISTRACTORS[int(r.integers(len(DISTRACTORS)))]
+    kinds = cfg.get("distractor_kinds") or DISTRACTORS
+    kind = kinds[int(r.integers(len(kinds)))]
     D = cfg["duration_s"]
     span = 0.2 if kind == "knock" else 0.0   # a knock is two knocks 0.12-0.18 s apart
+    dur = None
+    if kind in _SUSTAINED:                   # only the opt-in kinds draw a duration (defaults keep their streams)
+        dur = round(float(r.uniform(*_SUSTAINED[kind])), 6)
+        span = dur
     for _ in range(30):
         t = r.uniform(0.15, D - 0.25 - span)
         if all(t + span < e["t"] - 0.2 or t > e["end"] + 0.2 for e in ev):
-            return dict(t=round(float(t), 6), kind=kind, strength=round(float(r.uniform(0.5, 1.0)), 4))
+            out = dict(t=round(float(t), 6), kind=kind, strength=round(float(r.uniform(0.5, 1.0)), 4))
+            if dur is not None:
+                out["dur"] = dur
+            return out
     return None
 
 
@@ -467,7 +480,8 @@ def _scratch_sound(r: np.random.Generator, spec: dict, dur: float, strength: flo
     return y.astype(np.float32) + _click(r, n, sr, strength, mat)  # the stick lands, then slides
 
 
-def _distractor_sound(r: np.random.Generator, kind: str, strength: float, sr: int) -> np.ndarray:
+def _distractor_sound(r: np.random.Generator, kind: str, strength: float, sr: int,
+                      dur: float | None = None) -> np.ndarray:
     if kind == "knock":  # two knuckle knocks on a door
         n = int(0.35 * sr)
         bank = C.modal_bank(r.uniform(150, 260) * np.array([1, 2.3, 3.6]), np.array([.05, .03, .02]), sr, n)
@@ -491,11 +505,25 @@ def _distractor_sound(r: np.random.Generator, kind: str, strength: float, sr: in
         y = np.array([1, .4], np.float32) @ bank * 0.35 * strength
         y += _noise(r, n, sr, 100, 1200) * np.exp(-np.arange(n) / (0.02 * sr)).astype(np.float32) * 0.1 * strength
         return y.astype(np.float32)
-    raise ValueError(f"unknown distractor {kind!r}; choose from {DISTRACTORS}")
+    if kind == "chirp":  # a rising whistle (an off-screen bird or a squeak)
+        n = int(round(float(dur) * sr))
+        t = np.arange(n, dtype=np.float32) / sr
+        f1 = r.uniform(1500, 2500)
+        f2 = min(f1 * r.uniform(1.4, 1.8), 0.42 * sr)
+        ph = 2 * np.pi * f1 * float(dur) / np.log(f2 / f1) * (np.exp(t / float(dur) * np.log(f2 / f1)) - 1)
+        return (0.2 * strength * np.sin(ph) * C.envelope_ar(n, sr, 0.01, 0.03)).astype(np.float32)
+    if kind == "hum":  # a mains-like hum of a few harmonics
+        n = int(round(float(dur) * sr))
+        t = np.arange(n, dtype=np.float32) / sr
+        f0 = r.uniform(90, 160)
+        k = np.arange(1, 7, dtype=np.float32)
+        wave = (np.sin(2 * np.pi * f0 * k[:, None] * t[None] + r.uniform(0, 6.3, 6)[:, None]) / k[:, None]).sum(0)
+        return (0.15 * strength * wave * C.envelope_ar(n, sr, 0.03, 0.06)).astype(np.float32)
+    raise ValueError(f"unknown distractor {kind!r}; choose from {OFFSCREEN_KINDS}")
 
 
 def _sound(r: np.random.Generator, cfg: dict[str, Any], mat: str, ev: list[dict], dis: dict | None,
-           out: np.ndarray) -> None:
+           out: np.ndarray, track: np.ndarray | None = None) -> None:
     sr, n = cfg["sr"], out.shape[0]
     spec = _M[mat]
     f0 = r.uniform(*spec["f0"])
@@ -515,7 +543,10 @@ def _sound(r: np.random.Generator, cfg: dict[str, Any], mat: str, ev: list[dict]
         else:
             C.add_at(y, _scratch_sound(r, spec, e["end"] - e["t"], e["strength"], sr, mat), start)
     if dis is not None:
-        C.add_at(y, _distractor_sound(r, dis["kind"], dis["strength"], sr), int(round(dis["t"] * sr)))
+        d = _distractor_sound(r, dis["kind"], dis["strength"], sr, dis.get("dur"))
+        C.add_at(y, d, int(round(dis["t"] * sr)))
+        if track is not None:   # the off-screen part alone (before the clip at ±1)
+            C.add_at(track, d, int(round(dis["t"] * sr)))
     np.clip(y, -1.0, 1.0, out=y)
 
 
@@ -538,7 +569,11 @@ def generate(n: int, seed: int, profile: str = "quick", *, start: int = 0, **ove
         start: index of the first clip (generate a big set in chunks with the same result).
         **overrides: any of ``size`` (px, even), ``fps``, ``duration_s``, ``sr`` (Hz),
             ``max_events``, ``scratch_prob`` (per-clip chance that scratches dominate),
-            ``distractor_prob`` (chance of one off-screen sound per clip), ``unlabeled_prob``
+            ``distractor_prob`` (chance of one off-screen sound per clip), ``distractor_kinds``
+            (names from :data:`OFFSCREEN_KINDS` to draw the off-screen sound from; default
+            :data:`DISTRACTORS`), ``offscreen_track`` (bool, default False: also return the
+            off-screen sound alone as ``extra["offscreen"]``, so ``audio - offscreen`` is the
+            on-screen sound up to clipping), ``unlabeled_prob``
             (chance that an annotation has ``None`` fields, as in the real data; the clip labels
             keep the truth), ``materials`` (names to draw from; default all 17),
             ``camera_jitter`` (bool).
@@ -547,7 +582,8 @@ def generate(n: int, seed: int, profile: str = "quick", *, start: int = 0, **ove
         A :class:`SceneBatch`: ``frames`` uint8 ``[n, T, S, S, 3]`` with ``T = round(duration_s
         * fps)``, ``audio`` float32 ``[n, round(duration_s * sr)]``; ``labels`` ``material``,
         ``action`` (dominant), ``reaction`` (int indices into ``MATERIALS`` / ``ACTIONS`` /
-        ``REACTIONS``), ``distractor`` (index into ``DISTRACTORS`` or -1), ``n_events``;
+        ``REACTIONS``), ``distractor`` (index into ``OFFSCREEN_KINDS``, whose first entries are
+        ``DISTRACTORS``, or -1), ``n_events``;
         ``events`` per clip sorted by time (an off-screen sound has ``visible=False``); ``extra``
         ``tip_xy`` / ``ground_xy`` float32 ``[n, T, 2]`` (stick tip and contact point in frame
         px), ``contact`` bool ``[n, T]``, ``stick_rgb`` uint8 ``[n, 3]``, ``camera_dxy`` int16
@@ -556,7 +592,18 @@ def generate(n: int, seed: int, profile: str = "quick", *, start: int = 0, **ove
     Notebook: 03_datasets
     """
     C.check_counts(n, seed, start)
+    # opt-in settings kept out of DEFAULTS, so that default worlds keep their configs and layout keys
+    kinds = overrides.pop("distractor_kinds", None)
+    keep_track = bool(overrides.pop("offscreen_track", False))
     cfg = C.resolve_settings(SCENE, profile, DEFAULTS, overrides)
+    if kinds is not None:
+        kinds = [kinds] if isinstance(kinds, str) else list(kinds)
+        bad = [k for k in kinds if k not in OFFSCREEN_KINDS]
+        if bad or not kinds:
+            raise ValueError(f"hits: distractor_kinds must name some of {OFFSCREEN_KINDS}, got {kinds}")
+        cfg["distractor_kinds"] = kinds
+    if keep_track:
+        cfg["offscreen_track"] = True
     S, fps, D, sr = int(cfg["size"]), float(cfg["fps"]), float(cfg["duration_s"]), int(cfg["sr"])
     C.check_size(S, S, SCENE)
     if not (fps > 0 and D >= 0.8 and sr >= 8000):
@@ -573,13 +620,15 @@ def generate(n: int, seed: int, profile: str = "quick", *, start: int = 0, **ove
     extra = {"tip_xy": np.zeros((n, T, 2), np.float32), "ground_xy": np.zeros((n, T, 2), np.float32),
              "contact": np.zeros((n, T), bool), "stick_rgb": np.zeros((n, 3), np.uint8),
              "camera_dxy": np.zeros((n, T, 2), np.int16)}
+    if keep_track:
+        extra["offscreen"] = np.zeros((n, ns), np.float32)
     events: list[list[Event]] = []
     for i, r in enumerate(C.clip_rngs(seed, SCENE, start, n)):
         mat = mats[int(r.integers(len(mats)))]
         ev, dominant, reaction = _plan_events(r, cfg, mat)
         dis = _plan_distractor(r, cfg, ev)
         geo = _render(r, cfg, mat, ev, reaction, frames[i])
-        _sound(r, cfg, mat, ev, dis, audio[i])
+        _sound(r, cfg, mat, ev, dis, audio[i], extra["offscreen"][i] if keep_track else None)
         for k, v in geo.items():
             if k in extra:
                 extra[k][i] = v
@@ -592,14 +641,16 @@ def generate(n: int, seed: int, profile: str = "quick", *, start: int = 0, **ove
             m_, a_, r_ = _unlabel(r, cfg["unlabeled_prob"], mat, e["action"], reaction)
             evs.append(Event(e["t"], m_, a_, r_, e["end"], True, e["frame"], e["strength"]))
         if dis is not None:
-            lab["distractor"][i] = DISTRACTORS.index(dis["kind"])
-            evs.append(Event(dis["t"], None, None, None, dis["t"], False, int(round(dis["t"] * fps)),
+            lab["distractor"][i] = OFFSCREEN_KINDS.index(dis["kind"])
+            evs.append(Event(dis["t"], None, None, None, dis["t"] if "dur" not in dis else round(dis["t"] + dis["dur"], 6), False,
+                             int(round(dis["t"] * fps)),
                              dis["strength"], dis["kind"]))
         events.append(sorted(evs, key=lambda e: e.time_s))
     config = {"scene": SCENE, "seed": int(seed), "profile": profile, "start": int(start), "n": int(n),
               "settings": cfg, "version": C.GENERATOR_VERSION}
     return SceneBatch(frames, audio, fps, sr, C.timestamp_ids(seed, SCENE, start, n), lab, events, extra, SCENE,
-                      {"material": MATERIALS, "action": ACTIONS, "reaction": REACTIONS, "distractor": DISTRACTORS},
+                      {"material": MATERIALS, "action": ACTIONS, "reaction": REACTIONS,
+                       "distractor": OFFSCREEN_KINDS if kinds is not None else DISTRACTORS},
                       config)
 
 
@@ -667,5 +718,5 @@ def write_layout(batch: SceneBatch, root) -> Path:
     return C.write_batch_layout(sys.modules[__name__], batch, root)
 
 
-__all__ = ["ACTIONS", "CLASSES", "DEFAULTS", "DISTRACTORS", "MATERIALS", "REACTIONS", "generate", "times_lines",
+__all__ = ["ACTIONS", "CLASSES", "DEFAULTS", "DISTRACTORS", "MATERIALS", "OFFSCREEN_KINDS", "REACTIONS", "generate", "times_lines",
            "write_layout"]
