@@ -113,19 +113,16 @@ def browser():
 def _run_all(page, base, token, stem):
     """Open a notebook in Lab, run all its cells, wait until every code cell has run."""
     page.goto(f"{base}/lab/tree/{stem}.ipynb?token={token}")
-    page.wait_for_function("window.jupyterapp && window.jupyterapp.shell.currentWidget "
-                           "&& window.jupyterapp.shell.currentWidget.sessionContext "
-                           "&& window.jupyterapp.shell.currentWidget.sessionContext.session "
-                           "&& window.jupyterapp.shell.currentWidget.sessionContext.session.kernel", timeout=60_000)
-    page.wait_for_function("window.jupyterapp.shell.currentWidget.sessionContext.session.kernel.status === 'idle'",
-                           timeout=60_000)
+    # null-safe: while the page starts, the widget, its session and its kernel appear one by one
+    kernel = "window.jupyterapp?.shell?.currentWidget?.sessionContext?.session?.kernel"
+    page.wait_for_function(f"{kernel}?.status === 'idle'", timeout=60_000)
     page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
     # done: every code cell's prompt holds a number (not '*', not empty) and no output is an error
     page.wait_for_function("""() => {
-        const nb = window.jupyterapp.shell.currentWidget.content;
-        const cells = nb.widgets.filter(c => c.model.type === 'code');
+        const panel = window.jupyterapp?.shell?.currentWidget;
+        const cells = (panel?.content?.widgets ?? []).filter(c => c.model.type === 'code');
         return cells.length > 0 && cells.every(c => c.model.executionCount !== null)
-            && window.jupyterapp.shell.currentWidget.sessionContext.session.kernel.status === 'idle';
+            && panel?.sessionContext?.session?.kernel?.status === 'idle';
     }""", timeout=RUN_TIMEOUT_S * 1000, polling=1000)
     errors = page.evaluate("""() => window.jupyterapp.shell.currentWidget.content.widgets
         .filter(c => c.model.type === 'code')
