@@ -116,6 +116,11 @@ def _run_all(page, base, token, stem):
     # null-safe: while the page starts, the widget, its session and its kernel appear one by one
     kernel = "window.jupyterapp?.shell?.currentWidget?.sessionContext?.session?.kernel"
     page.wait_for_function(f"{kernel}?.status === 'idle'", timeout=60_000)
+    # the copy holds the committed outputs and execution counts: clear them first, so that "every cell
+    # has a count" below means this kernel ran it
+    page.evaluate("window.jupyterapp.commands.execute('notebook:clear-all-cell-outputs')")
+    page.wait_for_function("""() => window.jupyterapp.shell.currentWidget.content.widgets
+        .filter(c => c.model.type === 'code').every(c => c.model.executionCount === null)""", timeout=30_000)
     page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
     # done: every code cell's prompt holds a number (not '*', not empty) and no output is an error
     page.wait_for_function("""() => {

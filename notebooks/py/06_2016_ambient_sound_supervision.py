@@ -208,8 +208,14 @@ fnu.display.table([{"sound summary": k, "clusters": cfg.k, "AMI with the labels"
                   title="how much the sound clusters know about the labels (never shown to the network)")
 counts = np.zeros((len(CLASSES), cfg.k))
 np.add.at(counts, (y_train, clusters["texture statistics"]), 1)
-fnu.display.spectrogram(counts / counts.sum(1, keepdims=True).clip(1), title="label × texture cluster "
-                        "(row-normalised): partial, noisy information", ylabel=f"{WORLD} label")
+fig, ax = plt.subplots(figsize=(8, 3))
+im = ax.imshow(counts / counts.sum(1, keepdims=True).clip(1), origin="lower", aspect="auto", cmap="magma",
+               interpolation="nearest")
+ax.set(xlabel="texture cluster (k-means index)", ylabel=f"{WORLD} label",
+       title="label × texture cluster (row-normalised): partial, noisy information")
+ax.set_yticks(range(len(CLASSES)), CLASSES, fontsize=7)
+fig.colorbar(im, ax=ax, pad=0.01, label="share of the label's clips")
+plt.show()
 plt.show()
 
 # %% [markdown]

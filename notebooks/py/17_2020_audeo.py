@@ -316,11 +316,13 @@ fnu.display.players({"the clip's sound": (test.audio[i, :n_play], test.sr),
 x = m14.windows(torch.as_tensor(test_gray), torch.tensor([i]), torch.tensor([test_gray.shape[1] // 2]), 5)
 with torch.no_grad():
     _, att = res["models"]["attention"].attention_maps(x.to(ctx.device))
-fig, axes = plt.subplots(2, 1, figsize=(8, 1.8), sharex=True)
-axes[0].imshow(x[0, 2], cmap="gray", aspect="auto")
+fig, axes = plt.subplots(2, 1, figsize=(8, 2.6), sharex=True)
+# both drawn over the keyboard's width (0 = left edge, 1 = right edge): the frame has pixels, the map columns
+axes[0].imshow(x[0, 2], cmap="gray", aspect="auto", extent=(0, 1, 0, 1))
 axes[0].set(title="middle frame (grayscale, halved)", yticks=[])
-axes[1].imshow(att[0, 0].cpu(), cmap="magma", aspect="auto")
-axes[1].set(title="row attention of the coarse map (each column sums to 1)", yticks=[])
+axes[1].imshow(att[0, 0].cpu(), cmap="magma", aspect="auto", extent=(0, 1, 0, att.shape[2]), origin="lower")
+axes[1].set(title="row attention of the coarse map (each column sums to 1)", ylabel="row",
+            xlabel="position along the keyboard (fraction of its width)")
 plt.tight_layout()
 plt.show()
 
