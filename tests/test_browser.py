@@ -112,10 +112,13 @@ def browser():
 
 def _run_all(page, base, token, stem):
     """Open a notebook in Lab, run all its cells, wait until every code cell has run."""
-    page.goto(f"{base}/lab/tree/{stem}.ipynb?token={token}")
+    # a workspace of its own, reset: Lab would otherwise restore the tabs of the previous test and the
+    # current widget could be the other notebook
+    page.goto(f"{base}/lab/workspaces/{stem}/tree/{stem}.ipynb?token={token}&reset")
     # null-safe: while the page starts, the widget, its session and its kernel appear one by one
-    kernel = "window.jupyterapp?.shell?.currentWidget?.sessionContext?.session?.kernel"
-    page.wait_for_function(f"{kernel}?.status === 'idle'", timeout=60_000)
+    panel = "window.jupyterapp?.shell?.currentWidget"
+    page.wait_for_function(f"{panel}?.context?.path === '{stem}.ipynb' "
+                           f"&& {panel}?.sessionContext?.session?.kernel?.status === 'idle'", timeout=60_000)
     # the copy holds the committed outputs and execution counts: clear them first, so that "every cell
     # has a count" below means this kernel ran it
     page.evaluate("window.jupyterapp.commands.execute('notebook:clear-all-cell-outputs')")
