@@ -106,6 +106,12 @@ CLAIMS: dict[str, dict[str, str]] = {
         'the visual discriminator makes the output sharper than plain regression': 'inconclusive',
         'which is real? RegNet fools the real-vs-fake listener more than plain regression': 'inconclusive',
     },
+    '16_2020_autofoley': {
+        'frame interpolation raises class accuracy on fast motion at a low frame rate': 'inconclusive',
+        'the fast-slow LSTM beats a single-rate LSTM of the same size': 'inconclusive',
+        'the TRN matches the sequence network with far fewer frames and FLOPs': 'inconclusive',
+        "the generated sound's onsets align with the visual events": 'holds',
+    },
     '17_2020_audeo': {
         'Roll2Midi raises note F1 over the raw visual roll': 'holds',
         'Roll2Midi brings the rendered audio closer to the real audio': 'holds',
