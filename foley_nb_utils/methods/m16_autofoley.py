@@ -48,7 +48,7 @@ from . import m15_regnet as _m15
 
 #: Audio and mel settings (shared with notebook 15: 11,025 Hz, hop 128, 40 bands).
 MEL = _m15.MEL
-#: The low frame rate of the world (fps): fast events, few frames.
+#: The low frame rate of the world (frames per second): fast events, few frames.
 FPS = 8.0
 
 
@@ -161,7 +161,7 @@ def interpolate_frames(frames, factor: int = 2):
 
 
 def frame_change(frames: np.ndarray) -> np.ndarray:
-    """Per clip: mean |f_{k+1} − f_k| over pixels divided by the mean |f_k − mean(f_k)| (the frame's
+    """Per clip: mean ``|f_{k+1} − f_k|`` over pixels divided by the mean ``|f_k − mean(f_k)|`` (the frame's
     own contrast). Near 0: consecutive frames almost equal (slow motion); near or above 1: two
     consecutive frames differ as much as unrelated pixels of one frame (motion fast for the frame rate).
 
