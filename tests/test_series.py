@@ -118,6 +118,12 @@ CLAIMS: dict[str, dict[str, str]] = {
         'multi-scale attention beats the plain ResNet encoder (Video2Roll frame F1)': 'inconclusive',
         'five frames beat one (Video2Roll frame F1)': 'inconclusive',
     },
+    '19_2021_vr_impact_sounds': {
+        'the material of generated sounds is recognised far above chance': 'inconclusive',
+        'generated sounds are recognised about as well as real ones': 'refuted',
+        'material conditioning matters (random-label ablation)': 'inconclusive',
+        'per-part material beats whole-object material on multi-material objects': 'inconclusive',
+    },
 }
 
 ROOT = repo_root()
