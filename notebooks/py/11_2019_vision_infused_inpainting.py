@@ -310,17 +310,13 @@ fnu.claim("the sync loss improves audio→video retrieval R@1",
                             what="R@1 (groups of 32), AV+sync − AV"))
 
 # %% [markdown]
-# **Reading the verdicts** (seeds 0–2, quick profile; see the pins in `tests/test_series.py`). With the frozen per-key visual features the AV model *does* read the picture:
-# on clips where a note starts inside the gap it beats the audio-only model by 1.4–1.8 dB of gap L1 on
-# every seed (holds), and the audio-only inpainter beats interpolation by 2.3–2.7 dB (holds). Vision's benefit
-# does **not** clearly grow from 0.2 s to 0.8 s gaps (+0.19, +0.16, −0.01 dB against a 0.3 dB margin:
-# inconclusive on every seed); on onset clips it is even larger for short gaps (about 2–3 dB), where the one
-# new note fills most of the gap, than for long ones (about 1.1–1.3 dB). The sync loss moves R@1 through the
-# inpainter by −5, +4 and −2 points (chance 3 %, both models at 30–37 %): seed 0's interval lies below the
-# 5-point margin (refuted there), seeds 1 and 2 are inconclusive, and over the seeds the merged verdict is
-# inconclusive — at this scale the frozen key features are already in sync with the audio, so the
-# contrastive term has little left to align.
-
+# **Reading the verdicts.** The numbers are in the table above, measured on this run's seed; the
+# verdicts over seeds 0–2 are pinned in `tests/test_series.py` and listed in the README's claims table.
+# With the frozen per-key visual features the AV model *does* read the picture: on clips where a note
+# starts inside the gap it beats the audio-only model, and the audio-only inpainter beats interpolation,
+# both on every seed. Whether vision's benefit grows from short to long gaps is within noise at this
+# scale (on onset clips it is larger for short gaps, where the one new note fills most of the gap).
+# The sync loss moves R@1 by a few points either way, inside the seeds' spread: inconclusive.
 # %%
 fnu.record("notebook wall time", time.perf_counter() - t_start, unit="s", timing=True)
 fnu.results.show()

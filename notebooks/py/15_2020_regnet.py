@@ -120,8 +120,8 @@ OFFSCREEN = dict(distractor_prob=0.8, distractor_kinds=("chirp", "hum"))
 # on part of the clips an **off-screen** sound plays, a rising chirp (1.5–4.5 kHz) or a low hum
 # (90–160 Hz harmonics), at a random time at least 0.2 s away from the stick's events and with
 # nothing in the picture that causes it. The generator is asked for a placement chance of 80 %;
-# it can place one only where the clip's events leave room, which turns out to be on about 40 % of
-# clips. The world also returns the off-screen sound on its own, so *the on-screen sound is known
+# it can place one only where the clip's events leave room, so fewer clips get one (the share is
+# recorded below). The world also returns the off-screen sound on its own, so *the on-screen sound is known
 # exactly*: it is what a perfect video-to-sound model should produce.
 #
 # The world runs at RegNet's rates scaled by one half: 21.5 fps video, sound at 11,025 Hz, a mel

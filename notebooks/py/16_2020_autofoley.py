@@ -373,7 +373,7 @@ fnu.results.show()
 # %% [markdown]
 # **Reading the table.** The verdicts are computed, not typed; the same text serves every seed.
 # First, the scale: after 150 steps every recogniser is far from converged (on seeds 0–2, between
-# about 25 and 50 % of 17 classes right, chance 6 %), and which sequence model ends ahead changes
+# well above chance but far from all of the 17 classes, see the table), and which sequence model ends ahead changes
 # with the seed — each seed's interval can be decisive while the seeds disagree, and
 # `python -m foley_nb_utils.reproduce --only 16 --seeds 0,1,2` decides across them. On interpolation: blending inserts a fixed function of the frames the network already sees, so
 # any gain can only come from the sequence model reading twice as many, smaller steps — at twice the

@@ -386,11 +386,11 @@ fnu.results.show()
 # random-label GAN should sit near chance: without a meaningful condition it can only learn the
 # mixture of all materials. The whole-object baseline can name at most one part of each object
 # right, so on 2–3-part objects its ceiling is well below the per-part pipeline's. Across seeds 0–2
-# (`python -m foley_nb_utils.reproduce --only 19 --seeds 0,1,2`) the GAN learned on two seeds (the
-# judge names 75–79 % of its sounds right) and stayed near chance on the third (27 %): a small GAN
+# (`python -m foley_nb_utils.reproduce --only 19 --seeds 0,1,2`) the GAN learned on two seeds and
+# stayed near chance on the third (the README's claims table gives each seed's numbers): a small GAN
 # trained for 300 steps does not always take off, and every claim downstream of it follows, so the
 # verdicts across seeds are inconclusive except "about as well as real", which fails on every seed —
-# even the good GANs lose 20–25 points against real sounds. We did not change the seeds or the
+# even the good GANs stay well below the judge's accuracy on real sounds. We did not change the seeds or the
 # settings after seeing this. The cell below gives, for each claim that did not hold, the likely reason.
 
 # %%
