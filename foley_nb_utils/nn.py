@@ -17,7 +17,7 @@ Transformer                            :class:`TinyTransformer` (wraps
                                        :func:`sinusoidal_embedding`
 diffusion (eqs. 11–13, corrected)      :class:`DDPMSchedule`, :func:`q_sample`,
                                        :func:`ddpm_loss`, :func:`ddpm_sample`,
-                                       :class:`TinyUNet`, :class:`TemporalUNet`
+                                       :func:`ddim_sample`, :class:`TinyUNet`, :class:`TemporalUNet`
 =====================================  =====================================================
 
 Conventions: batches first; sequences ``[B, T, D]``; images and spectrogram patches
@@ -53,6 +53,7 @@ __all__ = [
     "db_to_unit",
     "ddpm_loss",
     "ddpm_sample",
+    "ddim_sample",
     "discriminator_loss",
     "generator_loss",
     "mlp",
@@ -680,6 +681,65 @@ def ddpm_sample(model: nn.Module, schedule: DDPMSchedule, shape: Sequence[int],
         x = mean + math.sqrt(float(sig2[t])) * _randn(x.shape, generator, device) if t > 0 else mean
     model.train(was_training)
     return x, kept
+
+
+
+@torch.no_grad()
+def ddim_sample(model: nn.Module, schedule: DDPMSchedule, shape: Sequence[int],
+                generator: torch.Generator | None, *, steps: int = 50, eta: float = 0.0, device="cpu",
+                clip_x0: float | None = 1.0) -> torch.Tensor:
+    """DDIM sampling (Song et al. 2021) on a sub-sequence of ``steps`` of the training chain.
+
+    The model trained by :func:`ddpm_loss` is reused as is; only the sampler changes. On the
+    evenly spaced steps ``τ_S > … > τ_1`` (``τ_S = T−1``), each update predicts
+    ``x̂_0 = (x_τ − √(1−ᾱ_τ) ε̂) / √ᾱ_τ`` and moves to the previous step ``τ'`` along
+    ``x_τ' = √ᾱ_τ' x̂_0 + √(1−ᾱ_τ' − σ²) ε̂ + σ z`` with
+    ``σ = η √((1−ᾱ_τ')/(1−ᾱ_τ)) √(1 − ᾱ_τ/ᾱ_τ')``: η = 0 is deterministic given ``x_T``, η = 1
+    is ancestral sampling on the sub-chain. The last update returns ``x̂_0``.
+
+    Args:
+        model: ``model(x_t, t) -> ε̂`` with ``t`` a long tensor ``[B]``.
+        schedule: the schedule the model was trained with.
+        shape: output shape ``[B, ...]``.
+        generator: source of ``x_T`` (and of the noise when ``eta > 0``).
+        steps: number of network evaluations, 1 … ``schedule.T``.
+        eta: 0 (deterministic DDIM) … 1 (DDPM-like noise).
+        device: where the model runs.
+        clip_x0: clip ``x̂_0`` to ``[-clip_x0, clip_x0]`` (None: no clipping).
+
+    Returns:
+        ``x_0`` with ``shape``, on ``device``.
+
+    Notebook: 02_building_blocks (used in 23_2023_mm_diffusion and 25_beyond_the_survey)
+    """
+    steps = _positive_int(steps, "steps")
+    if steps > schedule.T:
+        raise ValueError(f"steps must be at most the schedule's T = {schedule.T}, got {steps}")
+    if not 0.0 <= eta <= 1.0:
+        raise ValueError(f"eta must lie in [0, 1], got {eta!r}")
+    was_training = model.training
+    model.eval()
+    taus = torch.linspace(schedule.T - 1, 0, steps).round().long().tolist()
+    x = _randn(tuple(shape), generator, device)
+    for i, t in enumerate(taus):
+        tt = torch.full((x.shape[0],), t, dtype=torch.long, device=device)
+        eps = model(x, tt)
+        ab = float(schedule.alpha_bars[t])
+        x0_hat = (x - math.sqrt(1 - ab) * eps) / math.sqrt(ab)
+        if clip_x0 is not None:
+            x0_hat = x0_hat.clamp(-clip_x0, clip_x0)
+        if i == len(taus) - 1:
+            x = x0_hat
+            break
+        ab_prev = float(schedule.alpha_bars[taus[i + 1]])
+        sigma = eta * math.sqrt((1 - ab_prev) / (1 - ab)) * math.sqrt(max(0.0, 1 - ab / ab_prev))
+        # ε̂ re-derived from the (possibly clipped) x̂_0 keeps the update consistent with it
+        eps = (x - math.sqrt(ab) * x0_hat) / math.sqrt(1 - ab)
+        x = math.sqrt(ab_prev) * x0_hat + math.sqrt(max(0.0, 1 - ab_prev - sigma ** 2)) * eps
+        if sigma > 0:
+            x = x + sigma * _randn(x.shape, generator, device)
+    model.train(was_training)
+    return x
 
 
 class _ResBlock(nn.Module):

@@ -355,6 +355,42 @@ def test_sampler_is_deterministic_and_clips():
         fnn.ddpm_sample(wrong, s, (1, 1, 2, 2), _gen(0), variance="learned")
 
 
+
+def test_ddim_on_every_step_with_eta_one_is_the_ancestral_sampler():
+    s = fnn.DDPMSchedule.linear(50)
+    oracle = _GaussianOracle(s, 0.4, 0.3)
+    a = fnn.ddim_sample(oracle, s, (64, 1, 2, 2), _gen(3), steps=50, eta=1.0)
+    b, _ = fnn.ddpm_sample(oracle, s, (64, 1, 2, 2), _gen(3))  # same draws in the same order
+    torch.testing.assert_close(a, b, atol=1e-4, rtol=0)
+
+
+def test_deterministic_ddim_recovers_a_gaussian_and_improves_with_steps():
+    s = fnn.DDPMSchedule.linear(200)
+    mu, sd = 0.4, 0.3
+    err = {}
+    for steps in (5, 25, 200):
+        x = fnn.ddim_sample(_GaussianOracle(s, mu, sd), s, (4000, 1, 2, 2), _gen(11), steps=steps, clip_x0=None)
+        assert abs(float(x.mean()) - mu) < 0.02  # the mean is right at any step count
+        err[steps] = abs(float(x.std()) - sd)
+    assert err[200] < 0.03
+    assert err[5] > err[25] > err[200]  # coarse steps shrink the spread: discretisation error
+
+
+def test_ddim_is_deterministic_at_eta_zero_and_checks_its_arguments():
+    s = fnn.DDPMSchedule.linear(20)
+    oracle = _GaussianOracle(s, 0.2, 0.5)
+    a = fnn.ddim_sample(oracle, s, (8, 1, 2, 2), _gen(12), steps=5)
+    b = fnn.ddim_sample(oracle, s, (8, 1, 2, 2), _gen(12), steps=5)
+    torch.testing.assert_close(a, b)
+    assert float(a.abs().max()) <= 1.0 + 1e-5
+    with pytest.raises(ValueError, match="at most"):
+        fnn.ddim_sample(oracle, s, (1, 1, 2, 2), _gen(0), steps=21)
+    with pytest.raises(ValueError, match="eta"):
+        fnn.ddim_sample(oracle, s, (1, 1, 2, 2), _gen(0), steps=5, eta=1.5)
+    with pytest.raises(ValueError, match="steps"):
+        fnn.ddim_sample(oracle, s, (1, 1, 2, 2), _gen(0), steps=0)
+
+
 def test_ddpm_loss_of_a_zero_predictor_is_the_noise_power():
     s = fnn.DDPMSchedule.linear(50)
     zero = lambda x, t: torch.zeros_like(x)  # noqa: E731
