@@ -13,6 +13,8 @@ teaches it):
 ``video``      PyAV decoding/encoding, spacetime images, frame differences (01)
 ``toy``        a hand-made strike clip for the primers (00, 01)
 ``train``      ``fit`` / ``fit_gan`` with checkpoint-if-present (02)
+``nn``         the survey's building blocks: CNN, LSTM, GAN, attention, DDPM/DDIM (02)
+``tokens``     spectrogram codebook (VQ) and GPT prior over its tokens (20, 22)
 ``synth``      the procedural audio-visual world (03)
 ``datasets``   loaders for the survey's dataset layouts + feature caches (03)
 ``atomic``     atomic file writes used by every writer in the package
@@ -30,7 +32,7 @@ import importlib
 __version__ = "0.1.0"
 
 _SUBMODULES = ("atomic", "audio", "bench", "clips", "datasets", "display", "evidence", "metrics", "methods", "nn", "papers",
-               "repro", "reproduce", "results", "synth", "toy", "train", "video", "widgets")
+               "repro", "reproduce", "results", "synth", "tokens", "toy", "train", "video", "widgets")
 
 
 def __getattr__(name: str):
