@@ -1,5 +1,7 @@
 # Foley notebooks. Every target creates the virtual environment (.venv) first if needed.
 #   make reproduce   batch-run every notebook (quick profile) -> runs/<timestamp>/report.md
+#   make full        every notebook's full profile on one CUDA GPU -> runs/full/<timestamp>-full/ (times, memory,
+#                    GPU memory); stops at once without a GPU (tools/run_full.py; ARGS=--write-readme)
 #   make test        unit tests, notebook lint, nbval over the primers 00-04, runner, and the method
 #                    notebooks on seeds 0-2 (same seed, same records; budgets; claim verdicts)
 #   make lab         open JupyterLab on notebooks/
@@ -17,7 +19,7 @@ ARGS   ?=
 # tests/test_series.py (three seeds and a warm-cache rerun), which checks more than nbval would
 PRIMERS := $(wildcard notebooks/0[0-4]_*.ipynb)
 
-.PHONY: venv reproduce test unit lab notebooks bench book test-browser clean
+.PHONY: venv reproduce full test unit lab notebooks bench book test-browser clean
 
 venv: $(VENV)/.installed
 
@@ -32,6 +34,9 @@ $(VENV)/.installed: pyproject.toml
 
 reproduce: venv
 	$(PY) -m foley_nb_utils.reproduce --profile $(PROFILE) $(ARGS)
+
+full: venv
+	$(PY) tools/run_full.py $(ARGS)
 
 test: venv
 	@mkdir -p runs/ci

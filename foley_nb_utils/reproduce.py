@@ -33,8 +33,10 @@ import json
 import os
 import platform
 import re
+import shutil
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Mapping, Sequence
 from importlib import metadata
@@ -42,6 +44,7 @@ from pathlib import Path
 from typing import Any
 
 __all__ = [
+    "GpuMemorySampler",
     "MEMORY_BUDGET_MB",
     "PROFILES",
     "build_parser",
@@ -283,6 +286,54 @@ def _kernel_peak_mb() -> float | None:
     return maxrss * scale / 2**20 if maxrss else None  # 0: no kernel ever ran
 
 
+class GpuMemorySampler:
+    """The largest GPU memory in use while a notebook runs, polled from ``nvidia-smi`` (MB, 2**20 bytes).
+
+    The kernel is a grandchild of the runner, so its CUDA allocator cannot be asked directly;
+    ``nvidia-smi --query-gpu=memory.used`` every ``interval_s`` sees the whole device (the
+    CUDA context of about 300-500 MB included, and any other process on the GPU: run the full
+    profile on a GPU of its own). Without ``nvidia-smi`` (a CPU machine) the peak stays None.
+
+    Use as ``with GpuMemorySampler() as gpu: ...`` then ``gpu.peak_mb``.
+
+    Notebook: 00_welcome
+    """
+
+    def __init__(self, interval_s: float = 0.5, command: str = "nvidia-smi"):
+        self.interval_s, self.peak_mb = interval_s, None
+        self._exe = shutil.which(command)
+        self._stop = threading.Event()
+        self._thread = None
+
+    def poll(self) -> float | None:
+        """Memory in use now, summed over the visible GPUs (MB), or None when it cannot be read."""
+        try:
+            out = subprocess.run([self._exe, "--query-gpu=memory.used", "--format=csv,noheader,nounits"],
+                                 capture_output=True, text=True, timeout=10).stdout
+            return sum(float(line) for line in out.split() if line.strip()) if out.strip() else None
+        except (OSError, ValueError, subprocess.SubprocessError):
+            return None
+
+    def _loop(self):
+        while not self._stop.is_set():
+            used = self.poll()
+            if used is not None:
+                self.peak_mb = used if self.peak_mb is None else max(self.peak_mb, used)
+            self._stop.wait(self.interval_s)
+
+    def __enter__(self):
+        if self._exe:
+            self._thread = threading.Thread(target=self._loop, daemon=True)
+            self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        if self._thread is not None:
+            self._stop.set()
+            self._thread.join()
+        return False
+
+
 def _run_one(
     nb: Path,
     *,
@@ -311,7 +362,7 @@ def _run_one(
     }
     cmd = [sys.executable, "-c", _CHILD_BOOT, json.dumps(spec)]
     start = time.perf_counter()
-    with open(log, "wb") as log_file:
+    with open(log, "wb") as log_file, GpuMemorySampler() as gpu:
         proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log_file, stderr=subprocess.STDOUT, cwd=run_dir)
         code = proc.wait()
     wall_s = time.perf_counter() - start
@@ -348,6 +399,7 @@ def _run_one(
         "error": outcome["error"],
         "wall_s": round(wall_s, 2),
         "peak_mb": None if peak_mb is None else round(peak_mb, 1),
+        "gpu_peak_mb": None if gpu.peak_mb is None else round(gpu.peak_mb, 1),
         "executed": executed.relative_to(run_dir).as_posix(),
         "out_dir": out_dir.relative_to(run_dir).as_posix(),
         "log": log.relative_to(run_dir).as_posix() if log.exists() else None,
@@ -373,9 +425,23 @@ def _machine() -> dict[str, Any]:
     return {
         "cores": os.cpu_count(),
         "ram_gb": None if ram is None else round(ram, 1),
+        "gpus": _gpu_names(),
         "platform": platform.platform(),
         "versions": versions,
     }
+
+
+def _gpu_names() -> list[str]:
+    """``["NVIDIA H100 80GB HBM3, 81559 MiB"]`` from nvidia-smi; [] on a machine without it."""
+    exe = shutil.which("nvidia-smi")
+    if not exe:
+        return []
+    try:
+        out = subprocess.run([exe, "--query-gpu=name,memory.total", "--format=csv,noheader"],
+                             capture_output=True, text=True, timeout=10).stdout
+    except (OSError, subprocess.SubprocessError):
+        return []
+    return [line.strip() for line in out.splitlines() if line.strip()]
 
 
 def _evidence():
@@ -554,7 +620,8 @@ def _blocks(summary: dict[str, Any]) -> list[tuple]:
                 "data: " + (summary["data_dir"] or "synthetic world (DATA_DIR=None)"),
                 "parameters: "
                 + (", ".join(f"{k}={json.dumps(x)}" for k, x in summary["params"].items()) or "notebook defaults"),
-                f"machine: {m['cores']} cores, {m['ram_gb']} GB RAM, {m['platform']}",
+                f"machine: {m['cores']} cores, {m['ram_gb']} GB RAM, "
+                + (f"GPU {'; '.join(m['gpus'])}, " if m.get("gpus") else "") + m["platform"],
                 "versions: " + ", ".join(f"{k} {x}" for k, x in v.items()),
                 f"kernel: {summary['kernel']}; per-cell timeout {summary['timeout_s']:g} s",
             ],
@@ -565,14 +632,18 @@ def _blocks(summary: dict[str, Any]) -> list[tuple]:
             f"failed; total wall time {summary['total_wall_s']:.1f} s",
         ),
     ]
-    head = ["notebook"] + (["seed"] if several else []) + ["status", "wall s", "peak MB", "within budget"]
+    gpu = any(r.get("gpu_peak_mb") is not None for nb in summary["notebooks"] for r in nb["runs"])
+    head = (["notebook"] + (["seed"] if several else []) + ["status", "wall s", "peak MB"]
+            + (["GPU peak MB"] if gpu else []) + ["within budget"])
     rows = []
     for nb in summary["notebooks"]:
         for r in nb["runs"]:
             rows.append(
                 [nb["notebook"]]
                 + ([str(r["seed"])] if several else [])
-                + [_status_text(r), _fmt(r["wall_s"], 1), _fmt(r["peak_mb"], 0), _budget_text(r, nb)]
+                + [_status_text(r), _fmt(r["wall_s"], 1), _fmt(r["peak_mb"], 0)]
+                + ([_fmt(r.get("gpu_peak_mb"), 0)] if gpu else [])
+                + [_budget_text(r, nb)]
             )
     blocks.append(("table", head, rows))
     failures = [_failure_text(nb, r, several) for nb in summary["notebooks"] for r in nb["runs"] if r["status"] != "ok"]
