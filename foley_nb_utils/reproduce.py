@@ -514,14 +514,15 @@ def collect_claims(runs: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
 def records_of(sidecar: dict[str, Any]) -> dict[str, Any]:
     """What a run recorded, without timestamps, notes or timings (``record(..., timing=True)``):
     ``{"values": {name: value}, "claims":
-    {name: {"verdict", "evidence"}}}``. Two runs of the same notebook, seed and profile on the
+    {name: {"verdict", "evidence"}}}`` (a claim marked ``timing``, decided from latencies, keeps its
+    verdict and leaves its evidence out: ``"evidence": None``). Two runs of the same notebook, seed and profile on the
     same machine must give equal records (``tests/test_series.py``); the committed notebooks keep
     theirs in the metadata key ``foley_records`` (``tools/build_notebooks.py``).
 
     Notebook: 00_welcome
     """
     return {"values": {k: v["value"] for k, v in sidecar["values"].items() if not v.get("timing")},
-            "claims": {k: {"verdict": c.get("verdict"), "evidence": c.get("evidence")}
+            "claims": {k: {"verdict": c.get("verdict"), "evidence": None if c.get("timing") else c.get("evidence")}
                        for k, c in sidecar["claims"].items()}}
 
 

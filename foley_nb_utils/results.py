@@ -312,7 +312,7 @@ def default_claim_kind(notebook: str | None) -> str:
 
 
 def claim(name: str, *, paper: str, ours: Any = None, holds: bool | None = None, measured: Any = None,
-          note: str = "", kind: str | None = None) -> Any:
+          note: str = "", kind: str | None = None, timing: bool = False) -> Any:
     """Store a tested claim: its statement, our measurement, the verdict.
 
     Args:
@@ -328,6 +328,9 @@ def claim(name: str, *, paper: str, ours: Any = None, holds: bool | None = None,
         note: optional reason or caveat (e.g. what the margin means).
         kind: ``"paper"``, ``"survey"`` or ``"check"``; default from the notebook's number
             (:func:`default_claim_kind`).
+        timing: True for a claim decided from measurements of the machine (latencies, as
+            "faster than real time on a CPU"): its evidence is kept in the sidecar but left out of
+            ``records_of`` (only its verdict stays there), as for ``record(..., timing=True)``.
 
     Returns:
         The :class:`Evidence` when ``measured`` was given, else the verdict as a ``bool``.
@@ -371,6 +374,8 @@ def claim(name: str, *, paper: str, ours: Any = None, holds: bool | None = None,
         "evidence": evidence,
         "note": note,
     }
+    if timing:
+        entry["timing"] = True
     _warn_unconfigured()
     _state["claims"][name] = entry
     _write()

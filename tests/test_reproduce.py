@@ -426,3 +426,21 @@ def test_records_leave_out_timings_so_that_runs_of_one_seed_compare_equal(tmp_pa
         assert sidecar["values"]["notebook wall time"] == {"value": took, "unit": "s", "timing": True}
         out.append(reproduce.records_of(sidecar))
     assert out[0] == out[1] == {"values": {"accuracy": 0.75}, "claims": {}}
+
+
+def test_records_keep_only_the_verdict_of_a_claim_decided_from_timings(tmp_path):
+    from foley_nb_utils import evidence, results
+    out = []
+    for took in (0.01, 0.05):  # per-clip latencies of the same run on an idle and a loaded machine
+        run = tmp_path / f"run-{took}"
+        results.configure("99_timing", run)
+        lat = evidence.decide([took, 2 * took, 1.5 * took], 1.0, direction="less")
+        results.claim("faster than real time", paper="real time", measured=lat, timing=True)
+        results.claim("beats chance", paper="p", measured=evidence.decide([1.0, 1.0, 0.0, 1.0], 0.25))
+        sidecar = json.loads((run / "results.json").read_text())
+        assert sidecar["claims"]["faster than real time"]["evidence"]["effect"] == lat.effect  # kept in the sidecar
+        assert sidecar["claims"]["faster than real time"]["timing"] is True
+        out.append(reproduce.records_of(sidecar))
+    assert out[0] == out[1]
+    assert out[0]["claims"]["faster than real time"] == {"verdict": "holds", "evidence": None}
+    assert out[0]["claims"]["beats chance"]["evidence"] is not None  # ordinary claims keep their evidence

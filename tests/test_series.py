@@ -118,6 +118,13 @@ CLAIMS: dict[str, dict[str, str]] = {
         'multi-scale attention beats the plain ResNet encoder (Video2Roll frame F1)': 'inconclusive',
         'five frames beat one (Video2Roll frame F1)': 'inconclusive',
     },
+    '18_2020_iot_sound_synthesis': {
+        'the pipeline synthesises faster than real time on one CPU thread': 'holds',
+        'int8 quantisation keeps class accuracy within 2 points': 'holds',
+        'the small recogniser keeps class accuracy within 5 points': 'inconclusive',
+        'streamed sound is in sync with the visual events': 'inconclusive',
+        'streaming loses at most 0.05 onset F1 against whole-clip processing': 'inconclusive',
+    },
     '19_2021_vr_impact_sounds': {
         'the material of generated sounds is recognised far above chance': 'inconclusive',
         'generated sounds are recognised about as well as real ones': 'refuted',
