@@ -131,6 +131,12 @@ CLAIMS: dict[str, dict[str, str]] = {
         'material conditioning matters (random-label ablation)': 'inconclusive',
         'per-part material beats whole-object material on multi-material objects': 'inconclusive',
     },
+    '20_2021_specvqgan': {
+        'visual features improve relevance (per-clip KL, all frames vs none)': 'inconclusive',
+        'more frames improve relevance (per-clip KL, all frames vs 1)': 'inconclusive',
+        'more frames improve onset timing (onset F1, all frames vs 1)': 'inconclusive',
+        'a codebook from a bigger, more diverse world transfers to a smaller one': 'inconclusive',
+    },
 }
 
 ROOT = repo_root()
