@@ -124,6 +124,11 @@ CLAIMS: dict[str, dict[str, str]] = {
         'material conditioning matters (random-label ablation)': 'inconclusive',
         'per-part material beats whole-object material on multi-material objects': 'inconclusive',
     },
+    '21_2021_foleygan': {
+        "per-step temporal visual features make the GAN's sound more synchronous than the class-only GAN": 'holds',
+        'per-step temporal features beat pooled visual features for synchrony': 'holds',
+        "the temporal features do not cost recognisability (a judge's class accuracy comparable)": 'holds',
+    },
 }
 
 ROOT = repo_root()
