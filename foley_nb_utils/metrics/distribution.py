@@ -8,7 +8,9 @@ A *judge* (:mod:`.judges`) is a classifier trained on real ground truth. Its cla
 - **Inception Score** ``exp(E_x KL(p(y|x) || p(y)))``: confident *and* diverse predictions;
 - **KL** ``mean_i KL(p(y|real_i) || p(y|gen_i))`` between the posteriors of each real clip and
   the sound generated for the same video (SpecVQGAN's "MKL", the ``KL_PaSST`` of later papers);
-- **Fréchet distance** between Gaussians fitted to real and generated embeddings (FID / FAD).
+- **Fréchet distance** between Gaussians fitted to real and generated embeddings (FID / FAD);
+- **NDB** (number of statistically different bins, Richardson & Weiss 2018): k-means bins on real
+  embeddings, and in how many of them the generated share differs significantly from the real one.
 
 All inputs are numpy arrays (torch tensors are accepted); probabilities are ``[N, K]`` rows
 that sum to one. Results are Python floats.
@@ -20,7 +22,7 @@ from __future__ import annotations
 import numpy as np
 
 __all__ = ["accuracy", "cross_entropy", "frechet_distance", "gaussian_stats", "inception_score",
-           "kl_divergence"]
+           "kl_divergence", "ndb"]
 
 _EPS = 1e-12
 
@@ -203,3 +205,62 @@ def frechet_distance(real, generated) -> float:
     cross = np.sqrt(np.clip(np.linalg.eigvalsh(r1 @ s2 @ r1), 0, None)).sum()
     d = float(np.sum((mu1 - mu2) ** 2) + np.trace(s1) + np.trace(s2) - 2.0 * cross)
     return max(d, 0.0)
+
+
+def ndb(real, generated, k: int = 10, *, alpha: float = 0.05, seed: int = 0, iters: int = 30) -> dict:
+    """Number of statistically different bins (NDB; Richardson & Weiss, "On GANs and GMMs", NeurIPS 2018).
+
+    The real embeddings are clustered into ``k`` bins by k-means (Lloyd's algorithm from ``k``
+    distinct real points drawn with ``seed``); every generated embedding goes to its nearest
+    centre. For each bin a two-proportion z-test compares the real and generated shares (pooled
+    standard error); a bin is *different* when its two-sided p-value is below ``alpha``. A
+    generator that covers the real modes in the right proportions has NDB near ``alpha · k``
+    (chance rejections); mode collapse fills a few bins and empties others.
+
+    Args:
+        real: ``[N, D]`` real embeddings (N >= k).
+        generated: ``[M, D]`` generated embeddings.
+        k: number of bins.
+        alpha: significance level of each bin's test.
+        seed: seeds the k-means initialisation.
+        iters: k-means iterations (at most).
+
+    Returns:
+        dict with ``ndb`` (int: bins that differ), ``ndb_over_k`` (``ndb / k``), ``real_share`` and
+        ``gen_share`` (float64 ``[k]``), ``p`` (``[k]`` p-values) and ``different`` (bool ``[k]``).
+
+    Notebook: 21_2021_foleygan
+    """
+    import math
+
+    r = _array(real, "real", ndim=2)
+    g = _array(generated, "generated", ndim=2)
+    if r.shape[1] != g.shape[1]:
+        raise ValueError(f"embedding sizes differ: real {r.shape}, generated {g.shape}")
+    if not isinstance(k, (int, np.integer)) or not 2 <= k <= len(r):
+        raise ValueError(f"k must be an integer in 2..{len(r)} (the number of real embeddings), got {k!r}")
+    if len(g) < 1:
+        raise ValueError("generated must hold at least one embedding")
+    if not 0 < alpha < 1:
+        raise ValueError(f"alpha must be in (0, 1), got {alpha!r}")
+    centres = r[np.random.default_rng(seed).choice(len(r), size=int(k), replace=False)].copy()
+
+    def assign(x):
+        return (((x[:, None, :] - centres[None]) ** 2).sum(-1)).argmin(1)
+
+    for _ in range(int(iters)):
+        lab = assign(r)
+        new = np.stack([r[lab == j].mean(0) if np.any(lab == j) else centres[j] for j in range(k)])
+        if np.allclose(new, centres):
+            break
+        centres = new
+    pr = np.bincount(assign(r), minlength=k) / len(r)
+    pg = np.bincount(assign(g), minlength=k) / len(g)
+    pooled = (pr * len(r) + pg * len(g)) / (len(r) + len(g))
+    se = np.sqrt(pooled * (1 - pooled) * (1 / len(r) + 1 / len(g)))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = np.where(se > 0, (pg - pr) / se, 0.0)
+    p = np.array([math.erfc(abs(v) / math.sqrt(2)) for v in z])
+    diff = p < alpha
+    return {"ndb": int(diff.sum()), "ndb_over_k": float(diff.mean()), "real_share": pr, "gen_share": pg, "p": p,
+            "different": diff}
