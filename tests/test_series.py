@@ -124,6 +124,12 @@ CLAIMS: dict[str, dict[str, str]] = {
         'material conditioning matters (random-label ablation)': 'inconclusive',
         'per-part material beats whole-object material on multi-material objects': 'inconclusive',
     },
+    '22_2023_condfoleygen': {
+        'the material follows the condition clip': 'inconclusive',
+        'the timing follows the target video': 'inconclusive',
+        're-ranking with a sync judge improves timing at the same timbre': 'inconclusive',
+        'onset transfer is strong on timing and weak on plausibility': 'refuted',
+    },
 }
 
 ROOT = repo_root()
