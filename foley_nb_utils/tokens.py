@@ -324,14 +324,19 @@ class GPTPrior(nn.Module):
         cond_dim: size of the condition vectors (None: unconditional, no prefix allowed).
         d_model, n_layers, n_heads: the transformer's sizes (SpecVQGAN: 1024, 24, 16).
         dropout: attention and residual dropout in training.
+        token_cond_dim: size of optional per-token condition vectors (None: none). When given,
+            ``token_cond [B, L, token_cond_dim]`` is mapped by one linear layer and added to the
+            input that predicts each token (the time-aligned video feature of that token, a
+            shortcut for small models that cannot learn the alignment from a prefix quickly).
 
-    Shape: ``forward(tokens [B, L] long, prefix [B, P, cond_dim] | None)`` → logits ``[B, L, K]``.
+    Shape: ``forward(tokens [B, L] long, prefix [B, P, cond_dim] | None, token_cond [B, L, D] | None)``
+    → logits ``[B, L, K]``.
 
     Notebook: 20_2021_specvqgan (and 22_2023_condfoleygen)
     """
 
     def __init__(self, n_codes: int, block_size: int, cond_dim: int | None = None, d_model: int = 128,
-                 n_layers: int = 4, n_heads: int = 4, dropout: float = 0.0):
+                 n_layers: int = 4, n_heads: int = 4, dropout: float = 0.0, token_cond_dim: int | None = None):
         super().__init__()
         if _positive_int(d_model, "d_model") % _positive_int(n_heads, "n_heads"):
             raise ValueError(f"d_model ({d_model}) must be divisible by n_heads ({n_heads})")
@@ -347,6 +352,9 @@ class GPTPrior(nn.Module):
         self.head = nn.Linear(d_model, n_codes, bias=False)
         nn.init.normal_(self.pos, std=0.02)
         nn.init.normal_(self.start, std=0.02)
+        self.token_cond_dim = token_cond_dim
+        if token_cond_dim is not None:  # built last, only when asked: the other layers' initialisation is unchanged
+            self.token_cond = nn.Linear(_positive_int(token_cond_dim, "token_cond_dim"), d_model)
 
     def _prefix(self, prefix: torch.Tensor | None, batch: int) -> torch.Tensor:
         parts = []
@@ -367,23 +375,39 @@ class GPTPrior(nn.Module):
             h = block(h, None if caches is None else caches[i])
         return self.head(self.ln(h))
 
-    def forward(self, tokens: torch.Tensor, prefix: torch.Tensor | None = None) -> torch.Tensor:
+    def _token_cond(self, token_cond: torch.Tensor | None, batch: int, length: int) -> torch.Tensor | None:
+        if token_cond is None:
+            if self.token_cond_dim is not None:
+                raise ValueError("this prior was built with token_cond_dim: pass token_cond [B, L, D]")
+            return None
+        if self.token_cond_dim is None:
+            raise ValueError("this prior has no per-token condition (token_cond_dim=None): pass token_cond=None")
+        if token_cond.ndim != 3 or token_cond.shape != (batch, length, self.token_cond_dim):
+            raise ValueError(f"token_cond must be [{batch}, {length}, {self.token_cond_dim}], got {tuple(token_cond.shape)}")
+        return self.token_cond(token_cond)
+
+    def forward(self, tokens: torch.Tensor, prefix: torch.Tensor | None = None,
+                token_cond: torch.Tensor | None = None) -> torch.Tensor:
         if tokens.ndim != 2 or tokens.dtype != torch.long:
             raise ValueError(f"tokens must be a long tensor [B, L], got {tuple(tokens.shape)} {tokens.dtype}")
         B, L = tokens.shape
         head = self._prefix(prefix, B)
         h = torch.cat([head, self.tok(tokens[:, :-1])], 1)
+        tc = self._token_cond(token_cond, B, L)
+        if tc is not None:  # the inputs that predict tokens 0 … L−1 are the last L positions
+            h = torch.cat([h[:, :-L], h[:, -L:] + tc], 1)
         return self._run(h, 0, None)[:, head.shape[1] - 1:]
 
-    def loss(self, tokens: torch.Tensor, prefix: torch.Tensor | None = None, from_index: int = 0) -> torch.Tensor:
+    def loss(self, tokens: torch.Tensor, prefix: torch.Tensor | None = None, from_index: int = 0,
+             token_cond: torch.Tensor | None = None) -> torch.Tensor:
         """Mean cross-entropy of tokens ``from_index …`` (earlier ones are context only, e.g. a prompt)."""
-        logits = self(tokens, prefix)
+        logits = self(tokens, prefix, token_cond)
         return F.cross_entropy(logits[:, from_index:].reshape(-1, self.n_codes), tokens[:, from_index:].reshape(-1))
 
     @torch.no_grad()
     def generate(self, n_tokens: int, generator: torch.Generator, prefix: torch.Tensor | None = None,
                  prompt: torch.Tensor | None = None, batch: int | None = None, temperature: float = 1.0,
-                 top_k: int | None = None) -> torch.Tensor:
+                 top_k: int | None = None, token_cond: torch.Tensor | None = None) -> torch.Tensor:
         """Sample ``n_tokens`` tokens after the prefix (and the prompt tokens, if any).
 
         Args:
@@ -393,6 +417,8 @@ class GPTPrior(nn.Module):
             prompt: tokens ``[B, L0]`` fed before sampling starts (they are not returned).
             batch: batch size when neither prefix nor prompt gives it.
             temperature, top_k: see :func:`sample_next`.
+            token_cond: ``[B, L0 + n_tokens, token_cond_dim]`` per-token conditions of the prompt
+                and the sampled tokens (priors built with ``token_cond_dim`` only).
 
         Returns:
             Sampled tokens ``[B, n_tokens]`` long.
@@ -405,15 +431,23 @@ class GPTPrior(nn.Module):
         self.eval()
         caches = [{} for _ in self.blocks]
         h = self._prefix(prefix, B)
+        L0 = 0
         if prompt is not None:
             h = torch.cat([h, self.tok(prompt.long())], 1)
+            L0 = prompt.shape[1]
+        tc = self._token_cond(token_cond, B, L0 + n_tokens)
+        if tc is not None:
+            h = torch.cat([h[:, :-(L0 + 1)], h[:, -(L0 + 1):] + tc[:, :L0 + 1]], 1)
         logits = self._run(h, 0, caches)[:, -1]
         pos, out = h.shape[1], []
         for i in range(n_tokens):
             nxt = sample_next(logits, generator, temperature=temperature, top_k=top_k)
             out.append(nxt)
             if i + 1 < n_tokens:
-                logits = self._run(self.tok(nxt)[:, None], pos, caches)[:, -1]
+                x = self.tok(nxt)[:, None]
+                if tc is not None:
+                    x = x + tc[:, L0 + i + 1:L0 + i + 2]
+                logits = self._run(x, pos, caches)[:, -1]
                 pos += 1
         self.train(was_training)
         return torch.stack(out, 1)

@@ -140,6 +140,11 @@ CLAIMS: dict[str, dict[str, str]] = {
         "per-step temporal visual features make the GAN's sound more synchronous than the class-only GAN": 'holds',
         'per-step temporal features beat pooled visual features for synchrony': 'holds',
         "the temporal features do not cost recognisability (a judge's class accuracy comparable)": 'holds',
+    '22_2023_condfoleygen': {
+        'the material follows the condition clip': 'inconclusive',
+        'the timing follows the target video': 'inconclusive',
+        're-ranking with a sync judge improves timing at the same timbre': 'inconclusive',
+        'onset transfer is strong on timing and weak on plausibility': 'refuted',
     },
 }
 

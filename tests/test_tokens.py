@@ -185,3 +185,41 @@ def test_top_k_and_temperature():
         tk.sample_next(logits, _gen(0), top_k=5)
     with pytest.raises(ValueError, match="temperature"):
         tk.sample_next(logits, _gen(0), temperature=-1)
+
+
+# ------------------------------------------------------------------------------ per-token condition
+def test_token_condition_reaches_its_own_token_and_cached_sampling_matches():
+    gpt = tk.GPTPrior(n_codes=9, block_size=12, d_model=16, n_layers=2, n_heads=2, token_cond_dim=3)
+    toks = torch.randint(0, 9, (2, 6), generator=_gen(10))
+    tc = torch.randn(2, 6, 3, generator=_gen(11))
+    logits = gpt(toks, token_cond=tc)
+    assert logits.shape == (2, 6, 9)
+    moved = tc.clone()
+    moved[:, 4] += 1.0
+    other = gpt(toks, token_cond=moved)
+    torch.testing.assert_close(other[:, :4], logits[:, :4])  # the condition of token 4 is seen from row 4 on
+    assert not torch.allclose(other[:, 4], logits[:, 4])
+    prompt = toks[:, :2]
+    fast = gpt.generate(4, _gen(12), prompt=prompt, token_cond=tc, temperature=0)
+    seq = prompt
+    for _ in range(4):  # greedy, the slow way
+        L = seq.shape[1] + 1
+        nxt = gpt(torch.cat([seq, torch.zeros(2, 1, dtype=torch.long)], 1), token_cond=tc[:, :L])[:, -1].argmax(-1)
+        seq = torch.cat([seq, nxt[:, None]], 1)
+    assert torch.equal(fast, seq[:, 2:])
+
+
+def test_token_condition_is_checked_and_optional_models_are_unchanged():
+    torch.manual_seed(0)
+    plain = tk.GPTPrior(n_codes=5, block_size=6, d_model=8, n_layers=1, n_heads=2)
+    torch.manual_seed(0)
+    with_tc = tk.GPTPrior(n_codes=5, block_size=6, d_model=8, n_layers=1, n_heads=2, token_cond_dim=2)
+    for k, v in plain.state_dict().items():  # the extra layer is built last: the others are initialised alike
+        torch.testing.assert_close(with_tc.state_dict()[k], v)
+    toks = torch.zeros(1, 3, dtype=torch.long)
+    with pytest.raises(ValueError, match="token_cond_dim"):
+        with_tc(toks)
+    with pytest.raises(ValueError, match=r"\[1, 3, 2\]"):
+        with_tc(toks, token_cond=torch.zeros(1, 2, 2))
+    with pytest.raises(ValueError, match="no per-token condition"):
+        plain(toks, token_cond=torch.zeros(1, 3, 2))

@@ -22,6 +22,8 @@ music             ``video/<instrument>/<id>.mp4`` + ``audio/<instrument>/  ``syn
                   <id>.wav`` (MUSIC, MUSICES), optional split lists
 pose_midi         ``<split>/<id>.npy`` (keypoints) + ``<id>.mid`` (URMP /  notebook 12's pianist
                   MUSIC as Foley Music uses them), ``pose_midi.json``      (``m12.write_world``)
+condfoleygen      ``<video>/hit_record.json`` + ``meta.json`` + ``audio/``  ``synth.hits`` (nb 22,
+                  + ``frames/`` (CondFoleyGen's processed Greatest Hits)   ``condfoleygen.write_layout``)
 ================  =======================================================  =========================
 
 Notebook: 03_datasets
@@ -32,8 +34,8 @@ import importlib
 
 from .common import CacheWarning, DatasetError
 
-_MODULES = ("stats", "aist", "class_folders", "common", "countix_av", "greatest_hits", "music", "piano", "pose_midi",
-            "sub_urmp")
+_MODULES = ("stats", "aist", "class_folders", "common", "condfoleygen", "countix_av", "greatest_hits", "music", "piano",
+            "pose_midi", "sub_urmp")
 
 
 def __getattr__(name: str):
