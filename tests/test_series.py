@@ -136,10 +136,12 @@ CLAIMS: dict[str, dict[str, str]] = {
         'more frames improve relevance (per-clip KL, all frames vs 1)': 'inconclusive',
         'more frames improve onset timing (onset F1, all frames vs 1)': 'inconclusive',
         'a codebook from a bigger, more diverse world transfers to a smaller one': 'inconclusive',
+    },
     '21_2021_foleygan': {
         "per-step temporal visual features make the GAN's sound more synchronous than the class-only GAN": 'holds',
         'per-step temporal features beat pooled visual features for synchrony': 'holds',
         "the temporal features do not cost recognisability (a judge's class accuracy comparable)": 'holds',
+    },
     '22_2023_condfoleygen': {
         'the material follows the condition clip': 'inconclusive',
         'the timing follows the target video': 'inconclusive',
