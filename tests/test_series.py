@@ -124,6 +124,11 @@ CLAIMS: dict[str, dict[str, str]] = {
         'material conditioning matters (random-label ablation)': 'inconclusive',
         'per-part material beats whole-object material on multi-material objects': 'inconclusive',
     },
+    '23_2023_mm_diffusion': {
+        'coupled cross-modal attention aligns video and audio better than independent U-Nets': 'refuted',
+        'random-shift windowed attention is about as good as full cross-attention': 'holds',
+        'zero-shot video-to-audio from the joint model beats unconditional sampling on alignment': 'refuted',
+    },
 }
 
 ROOT = repo_root()
