@@ -25,6 +25,8 @@ scene          what it is                       layout it writes          notebo
                hands, Bach chorales, pedal      ``_roll.npz`` beside it   (``datasets.piano``)
 ``dance``      COCO-17 stick figure moving      AIST++-style mp4 +        Foley Music, MM-Diffusion
                to a beat, MIDI music            ``_keypoints.npy``        (AIST++) (``datasets.aist``)
+``bounce``     ball bouncing on a floor, an     flat mp4 folder +         MM-Diffusion (joint audio +
+               impact click per contact         ``_contacts.txt``         video) (``datasets.aist``)
 =============  ===============================  ========================  ==============================
 
 Notebook: 03_datasets
@@ -41,7 +43,7 @@ from .. import repro
 from .common import GENERATOR_VERSION, MANIFEST, Clip, Event, SceneBatch
 
 #: The scene modules.
-SCENES: tuple[str, ...] = ("hits", "instruments", "scenes", "keyboard", "dance")
+SCENES: tuple[str, ...] = ("hits", "instruments", "scenes", "keyboard", "dance", "bounce")
 
 #: Clips that :func:`ensure` writes when ``n`` is None (per scene and profile).
 DEFAULT_N: dict[str, dict[str, int]] = {
@@ -50,6 +52,7 @@ DEFAULT_N: dict[str, dict[str, int]] = {
     "scenes": {"quick": 240, "full": 4000},
     "keyboard": {"quick": 60, "full": 1000},
     "dance": {"quick": 120, "full": 2000},
+    "bounce": {"quick": 640, "full": 8000},
 }
 
 #: Clips generated (and held in memory) at a time by :func:`ensure`.
