@@ -124,6 +124,7 @@ CLAIMS: dict[str, dict[str, str]] = {
         'material conditioning matters (random-label ablation)': 'inconclusive',
         'per-part material beats whole-object material on multi-material objects': 'inconclusive',
     },
+    "24_benchmark": {},
 }
 
 ROOT = repo_root()
