@@ -19,6 +19,7 @@ teaches it):
 ``datasets``   loaders for the survey's dataset layouts + feature caches (03)
 ``atomic``     atomic file writes used by every writer in the package
 ``reproduce``  the papermill batch runner (``python -m foley_nb_utils.reproduce``)
+``benchmark``  every method on one test split per track, one metric suite (24)
 =============  ==================================================================
 
 ``import foley_nb_utils as fnu`` then ``fnu.audio.log_mel(...)``; submodules load on first
@@ -31,8 +32,8 @@ import importlib
 
 __version__ = "0.1.0"
 
-_SUBMODULES = ("atomic", "audio", "bench", "clips", "datasets", "display", "evidence", "metrics", "methods", "nn", "papers",
-               "repro", "reproduce", "results", "synth", "tokens", "toy", "train", "video", "widgets")
+_SUBMODULES = ("atomic", "audio", "bench", "benchmark", "clips", "datasets", "display", "evidence", "metrics", "methods",
+               "nn", "papers", "repro", "reproduce", "results", "synth", "tokens", "toy", "train", "video", "widgets")
 
 
 def __getattr__(name: str):

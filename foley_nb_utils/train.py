@@ -150,7 +150,8 @@ def _progress(total: int, desc: str, enabled: bool):
 
 class History(dict):
     """Per-step training records: ``hist["loss"]`` is a list of floats (one per step);
-    ``hist["val_loss"]`` one per evaluation; ``hist.loaded`` says whether it came from a checkpoint."""
+    ``hist["val_loss"]`` one per evaluation; ``hist.loaded`` says whether it came from a checkpoint;
+    ``hist.seconds`` the training's wall time in s (kept in the checkpoint; 0 for older ones)."""
 
     loaded: bool = False
     seconds: float = 0.0
@@ -219,6 +220,7 @@ def fit(model: nn.Module, data: Iterable[Batch] | Callable[[int], Batch], loss_f
         model.load_state_dict(state["model"])
         hist.update(state.get("history", {}))
         hist.loaded = True
+        hist.seconds = float(state.get("seconds", 0.0))  # the training's wall time (0: an older checkpoint)
         model.eval()
         return hist
     with training_rng(full_config, model, device=device):
@@ -226,7 +228,7 @@ def fit(model: nn.Module, data: Iterable[Batch] | Callable[[int], Batch], loss_f
                          clip_grad=clip_grad, optimizer=optimizer, val_data=val_data, val_every=val_every,
                          device=device, bar=_progress(steps, desc or name or "training", progress))
     if ckpt is not None:
-        save_checkpoint(ckpt, {"model": model.state_dict(), "history": dict(hist)})
+        save_checkpoint(ckpt, {"model": model.state_dict(), "history": dict(hist), "seconds": float(hist.seconds)})
     return hist
 
 
@@ -313,6 +315,7 @@ def fit_gan(generator: nn.Module, discriminator: nn.Module, data: Iterable[Batch
         discriminator.load_state_dict(state["discriminator"])
         hist.update(state.get("history", {}))
         hist.loaded = True
+        hist.seconds = float(state.get("seconds", 0.0))
         generator.eval()
         discriminator.eval()
         return hist
@@ -322,7 +325,8 @@ def fit_gan(generator: nn.Module, discriminator: nn.Module, data: Iterable[Batch
                          bar=_progress(steps, desc or name or "GAN training", progress), callback=callback)
     if ckpt is not None:
         save_checkpoint(ckpt, {"generator": generator.state_dict(),
-                               "discriminator": discriminator.state_dict(), "history": dict(hist)})
+                               "discriminator": discriminator.state_dict(), "history": dict(hist),
+                               "seconds": float(hist.seconds)})
     return hist
 
 

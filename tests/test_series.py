@@ -147,11 +147,13 @@ CLAIMS: dict[str, dict[str, str]] = {
         'the timing follows the target video': 'inconclusive',
         're-ranking with a sync judge improves timing at the same timbre': 'inconclusive',
         'onset transfer is strong on timing and weak on plausibility': 'refuted',
+    },
     '23_2023_mm_diffusion': {
         'coupled cross-modal attention aligns video and audio better than independent U-Nets': 'refuted',
         'random-shift windowed attention is about as good as full cross-attention': 'holds',
         'zero-shot video-to-audio from the joint model beats unconditional sampling on alignment': 'refuted',
     },
+    "24_benchmark": {},
 }
 
 ROOT = repo_root()

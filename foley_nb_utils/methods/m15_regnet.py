@@ -48,6 +48,26 @@ MEL = dict(sr=11025, n_fft=512, hop=128, n_mels=40, fmin=60.0, fmax=5000.0)
 FPS = 21.5
 
 
+#: The off-screen sounds of the notebook's world: a chance of 80 % per clip, a chirp or a hum.
+OFFSCREEN = dict(distractor_prob=0.8, distractor_kinds=("chirp", "hum"))
+#: The notebook's name of RegNet itself among :func:`default_variants`.
+REGNET = "RegNet (AFR 32 + D)"
+
+
+def settings(profile: str):
+    """The notebook's settings of a profile (``quick``: 400 training clips, 200 steps; ``full``: one GPU).
+
+    Notebook: 15_2020_regnet
+    """
+    from .. import repro
+
+    return repro.pick(profile,
+                      quick=dict(n_train=400, n_test=300, world=dict(size=32, max_events=3, camera_jitter=False),
+                                 hidden=32, steps=200, batch=16, crop=16, lr=2e-3, grid=4, threads=1),
+                      full=dict(n_train=4000, n_test=600, world=dict(size=64, max_events=3, camera_jitter=True),
+                                hidden=256, steps=4000, batch=32, crop=43, lr=5e-4, grid=8, threads=0))
+
+
 # ----------------------------------------------------------------------------------- data
 def load_clips(n_train: int, n_test: int, seed: int, data_dir=None, *, size: int = 32, clip_s: float = 2.0,
                sr: int = MEL["sr"], fps: float = FPS, **world: Any):
@@ -410,7 +430,7 @@ def train_variant(v: Variant, train: Data, *, seed: int, steps: int, batch_size:
                           name=name if checkpoint else None, config={**cfg, "opt": "adam0.5"}, progress=progress,
                           desc=v.name)
         G.eval()
-        return G, dict(hist)
+        return G, hist
     D = _train.build_seeded(seed + 1, lambda: RegNetD(vis_dim, train.mel.shape[1], d_hidden))
 
     def d_loss(G_, D_, batch):
@@ -431,7 +451,7 @@ def train_variant(v: Variant, train: Data, *, seed: int, steps: int, batch_size:
                           device=device, clip_grad=1.0, name=name if checkpoint else None, config=cfg,
                           progress=progress, desc=v.name)
     G.eval()
-    return G, dict(hist)
+    return G, hist
 
 
 def train_all(variants: Sequence[Variant], train: Data, *, parallel: bool = True, **kw: Any) -> dict[str, tuple]:
@@ -683,6 +703,84 @@ def summary(res: dict[str, Any], names: Sequence[str] | None = None) -> list[dic
     return rows
 
 
-__all__ = ["AFR", "Data", "FPS", "MEL", "RegNetD", "RegNetG", "UP", "Variant", "batches", "default_variants",
+__all__ = ["AFR", "Data", "FPS", "MEL", "OFFSCREEN", "REGNET", "RegNetD", "RegNetG", "UP", "Variant", "batches",
+           "benchmark_generate", "benchmark_models", "default_variants", "settings",
            "deficit", "evaluate", "generate", "griffin_lim", "train_all", "hallucination", "load_clips", "mel_unit", "offscreen_excess",
            "prepare", "attack", "mel_features", "mel_onsets", "summary", "train_variant", "visual_features"]
+
+
+# ----------------------------------------------------------------------------------- benchmark (24)
+_BENCH_DATA: dict = {}
+
+
+def benchmark_models(profile: str = "quick", seed: int = 0, device="cpu", variants: Sequence[str] | None = None):
+    """The notebook's trained models, for the benchmark: the same clips, settings and training call
+    as the notebook (so the same checkpoints: loaded when present, trained otherwise).
+
+    Args:
+        profile, seed, device: the notebook's ``PROFILE``, ``SEED`` and device.
+        variants: names of :func:`default_variants` to return (default all).
+
+    Returns:
+        :class:`foley_nb_utils.benchmark.Trained` whose ``models`` are the generators and whose
+        ``state`` is ``(training clips, settings)`` (the visual features are standardised on them).
+
+    Notebook: 15_2020_regnet (used by 24_benchmark)
+    """
+    from ..benchmark import Trained
+
+    cfg = settings(profile)
+    known = {v.name: v for v in default_variants()}
+    names = list(known) if variants is None else list(variants)
+    for n in names:
+        if n not in known:
+            raise ValueError(f"unknown variant {n!r}; variants: {list(known)}")
+    key = (profile, int(seed))
+    if key not in _BENCH_DATA:  # the notebook's training clips, built once for all the variants asked for
+        _BENCH_DATA.clear()
+        # clip i of the world depends only on (seed, i): the first n_train clips are the notebook's
+        # training clips whatever follows them, so one test clip stands in for the notebook's n_test
+        train_b, one = load_clips(cfg.n_train, 1, seed, None, **{**cfg.world, **OFFSCREEN})
+        _BENCH_DATA[key] = (train_b, prepare(train_b, one, grid=cfg.grid)[0])
+    train_b, train = _BENCH_DATA[key]
+    threads = torch.get_num_threads()
+    if cfg.threads:
+        torch.set_num_threads(cfg.threads)  # as the notebook: one thread per training, side by side
+    try:
+        out = train_all([known[n] for n in names], train, seed=seed, steps=cfg.steps, batch_size=cfg.batch,
+                        lr=cfg.lr, hidden=cfg.hidden, crop=cfg.crop, device=device)
+    finally:
+        torch.set_num_threads(threads)
+    hists = [h for _, h in out.values()]
+    loaded = all(getattr(h, "loaded", False) for h in hists)
+    secs = sum(getattr(h, "seconds", 0.0) for h in hists)
+    return Trained({n: G for n, (G, _) in out.items()}, train_seconds=secs or None, loaded=loaded,
+                   state=(train_b, cfg))
+
+
+def benchmark_generate(trained, test, seed: int, *, variant: str = REGNET, n_iter: int = 16) -> np.ndarray:
+    """Sound of the benchmark's test clips (``test``: a hits SceneBatch at any rates): the clips
+    converted to the notebook's rates (:data:`FPS`, :data:`MEL` ``sr``, its frame size), the
+    test-time RegNet (AFR code zeroed), Griffin-Lim (the notebook's vocoder), resampled to ``test.sr``.
+
+    Returns:
+        float32 ``[N, n]`` at ``test.sr``, ``n = test.audio.shape[1]``.
+
+    Notebook: 15_2020_regnet (used by 24_benchmark)
+    """
+    from ..audio import resample
+    from ..benchmark import convert, fit_length
+
+    train_b, cfg = trained.state
+    mine = convert(test, fps=train_b.fps, sr=train_b.sr, size=train_b.frames.shape[-2])
+    if mine.frames.shape[1] != train_b.frames.shape[1]:
+        raise ValueError(f"RegNet was trained on {train_b.frames.shape[1]}-frame clips, the test clips have "
+                         f"{mine.frames.shape[1]} at {FPS} fps")
+    # prepare()'s test half, without recomputing the training clips' spectrograms
+    vis = visual_features(np.concatenate([train_b.frames, mine.frames]), n_fit=len(train_b), grid=cfg.grid)
+    mel_in = mel_unit(mine.audio, mine.sr, UP * mine.frames.shape[1])
+    data = Data(vis[len(train_b):], mel_in, mel_in, mine.audio, mine.audio, [], [None] * len(mine), False,
+                mine.sr, mine.fps)
+    mel = generate(trained.models[variant], data, seed=seed)
+    audio = griffin_lim(mel, mine.audio.shape[1], n_iter=n_iter, seed=seed)
+    return fit_length(resample(audio, mine.sr, test.sr), test.audio.shape[1])

@@ -52,6 +52,39 @@ MEL = _m15.MEL
 FPS = 8.0
 
 
+#: The recogniser whose class the synthesis stage uses (the paper's best: FS-LSTM on interpolated frames).
+SYNTH_CLASSIFIER = "FS-LSTM, interpolated"
+
+
+def settings(profile: str):
+    """The notebook's settings of a profile (``quick``: 400 training clips of 32 px, 150 steps; ``full``: one GPU).
+
+    Notebook: 16_2020_autofoley
+    """
+    from .. import repro
+
+    return repro.pick(profile,
+                      quick=dict(n_train=400, n_test=300, size=32, width=16, feat=32, rnn=32, steps=150, batch=24,
+                                 lr=3e-3, gen_steps=150, threads=1),
+                      full=dict(n_train=4000, n_test=1000, size=64, width=32, feat=64, rnn=128, steps=3000, batch=64,
+                                lr=1e-3, gen_steps=3000, threads=0))
+
+
+def classifier_builders(n_classes: int, cfg) -> dict:
+    """The notebook's four recognisers, name → builder without arguments (same CNN settings for all).
+
+    Notebook: 16_2020_autofoley
+    """
+    kw = dict(width=cfg.width, feat=cfg.feat)
+    return {"FS-LSTM, interpolated": lambda: SequenceClassifier(n_classes, rnn="fs-lstm", interpolate=2,
+                                                                fast=cfg.rnn, slow=cfg.rnn, **kw),
+            "FS-LSTM, real frames": lambda: SequenceClassifier(n_classes, rnn="fs-lstm", interpolate=1,
+                                                               fast=cfg.rnn, slow=cfg.rnn, **kw),
+            "LSTM, interpolated": lambda: SequenceClassifier(n_classes, rnn="lstm", interpolate=2,
+                                                             fast=cfg.rnn, slow=cfg.rnn, **kw),
+            "TRN, 4 frames": lambda: RelationClassifier(n_classes, n_frames=4, hidden=2 * cfg.rnn, **kw)}
+
+
 # ----------------------------------------------------------------------------------- data
 def load_clips(n_train: int, n_test: int, seed: int, data_dir=None, *, size: int = 32, fps: float = FPS,
                clip_s: float = 2.0, **world: Any):
@@ -557,3 +590,66 @@ def onset_f1(mel: np.ndarray, times: Sequence, tol_s: float = 0.1) -> np.ndarray
 def griffin_lim(mel: np.ndarray, n_samples: int, seed: int = 0) -> np.ndarray:
     """Waveforms of normalised mels (notebook 15's batched Griffin-Lim), for listening only."""
     return _m15.griffin_lim(mel, n_samples, seed=seed)
+
+
+# ----------------------------------------------------------------------------------- benchmark (24)
+def benchmark_models(profile: str = "quick", seed: int = 0, device="cpu"):
+    """The notebook's AutoFoley chain, for the benchmark: its training clips, settings and training
+    calls (so its checkpoints: loaded when present, trained otherwise) — the FS-LSTM recogniser on
+    interpolated frames, the event detector and the class-conditioned generator.
+
+    Returns:
+        :class:`foley_nb_utils.benchmark.Trained` with ``models`` ``classifier``, ``detector``,
+        ``generator`` and ``state`` the training clips' frame rate and size.
+
+    Notebook: 16_2020_autofoley (used by 24_benchmark)
+    """
+    from ..benchmark import Trained
+
+    cfg = settings(profile)
+    # clip i of the world depends only on (seed, i): the first n_train clips are the notebook's
+    train_b, _ = load_clips(cfg.n_train, 1, seed, None, size=cfg.size, fps=FPS)
+    train = prepare(train_b)
+    n_classes = len(train.classes)
+    threads = torch.get_num_threads()
+    if cfg.threads:
+        torch.set_num_threads(cfg.threads)  # as the notebook
+    try:
+        clf = _train.build_seeded(seed, classifier_builders(n_classes, cfg)[SYNTH_CLASSIFIER])
+        h = train_classifier(SYNTH_CLASSIFIER, clf, train, seed=seed, steps=cfg.steps, batch=cfg.batch, lr=cfg.lr,
+                             device=device)
+        det, gen, hist = train_synthesis(train, seed=seed, steps=cfg.gen_steps, batch=cfg.batch, lr=cfg.lr,
+                                         n_classes=n_classes, device=device)
+    finally:
+        torch.set_num_threads(threads)
+    hists = [h, *hist.values()]
+    secs = sum(x.seconds for x in hists)
+    return Trained({"classifier": clf.to("cpu").eval(), "detector": det.to("cpu").eval(),
+                    "generator": gen.to("cpu").eval()}, train_seconds=secs or None,
+                   loaded=all(x.loaded for x in hists), state=(train_b.fps, train_b.frames.shape[-2]))
+
+
+def benchmark_generate(trained, test, seed: int) -> np.ndarray:
+    """Sound of the benchmark's test clips: the clips at the notebook's rates (:data:`FPS`, its frame
+    size), the recogniser's class probabilities, the detector's events, the generator's mel,
+    Griffin-Lim (the notebook's vocoder), resampled to ``test.sr``.
+
+    Returns:
+        float32 ``[N, n]`` at ``test.sr``.
+
+    Notebook: 16_2020_autofoley (used by 24_benchmark)
+    """
+    from ..audio import resample
+    from ..benchmark import convert, fit_length
+
+    fps, size = trained.state
+    mine = convert(test, fps=fps, sr=MEL["sr"], size=size)
+    m = trained.models
+    cls_p = predict(m["classifier"], mine.frames)
+    with torch.no_grad():
+        logits = torch.cat([m["detector"](torch.as_tensor(mine.frames[i:i + 128]))
+                            for i in range(0, len(mine), 128)]).numpy()
+    n_mel = 1 + mine.audio.shape[1] // MEL["hop"]  # mel_unit's frame count for the clip length
+    mel = synthesise(m["generator"], cls_p, pick_events(logits), n_mel, fps)
+    audio = griffin_lim(mel, mine.audio.shape[1], seed=seed)
+    return fit_length(resample(audio, MEL["sr"], test.sr), test.audio.shape[1])

@@ -104,14 +104,10 @@ t_start = time.perf_counter()
 # 4,000 steps.
 
 # %%
-cfg = fnu.repro.pick(PROFILE,
-                     quick=dict(n_train=400, n_test=300, world=dict(size=32, max_events=3, camera_jitter=False),
-                                hidden=32, steps=200, batch=16, crop=16, lr=2e-3, grid=4, threads=1),
-                     full=dict(n_train=4000, n_test=600, world=dict(size=64, max_events=3, camera_jitter=True),
-                               hidden=256, steps=4000, batch=32, crop=43, lr=5e-4, grid=8, threads=0))
+cfg = m15.settings(PROFILE)  # the profile's settings (the benchmark, notebook 24, reads the same)
 if cfg.threads:
     torch.set_num_threads(cfg.threads)  # tiny networks: one thread each, two trainings side by side
-OFFSCREEN = dict(distractor_prob=0.8, distractor_kinds=("chirp", "hum"))
+OFFSCREEN = m15.OFFSCREEN  # distractor_prob=0.8, distractor_kinds=("chirp", "hum")
 
 # %% [markdown]
 # ## Data: hits with sounds from off screen

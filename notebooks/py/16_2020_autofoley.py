@@ -96,11 +96,7 @@ t_start = time.perf_counter()
 # `full` (one GPU) uses 4,000 clips of 64 × 64, wider networks and 3,000 steps.
 
 # %%
-cfg = fnu.repro.pick(PROFILE,
-                     quick=dict(n_train=400, n_test=300, size=32, width=16, feat=32, rnn=32, steps=150, batch=24,
-                                lr=3e-3, gen_steps=150, threads=1),
-                     full=dict(n_train=4000, n_test=1000, size=64, width=32, feat=64, rnn=128, steps=3000, batch=64,
-                               lr=1e-3, gen_steps=3000, threads=0))
+cfg = m16.settings(PROFILE)  # the profile's settings (the benchmark, notebook 24, reads the same)
 if cfg.threads:
     torch.set_num_threads(cfg.threads)  # tiny networks: one thread each, two trainings side by side
 FPS = m16.FPS
@@ -224,13 +220,7 @@ fnu.display.show_source(m16.MultiScaleTRN.forward)
 
 # %%
 kw = dict(width=cfg.width, feat=cfg.feat)
-builders = {"FS-LSTM, interpolated": lambda: m16.SequenceClassifier(N_CLASSES, rnn="fs-lstm", interpolate=2,
-                                                                    fast=cfg.rnn, slow=cfg.rnn, **kw),
-            "FS-LSTM, real frames": lambda: m16.SequenceClassifier(N_CLASSES, rnn="fs-lstm", interpolate=1,
-                                                                   fast=cfg.rnn, slow=cfg.rnn, **kw),
-            "LSTM, interpolated": lambda: m16.SequenceClassifier(N_CLASSES, rnn="lstm", interpolate=2,
-                                                                 fast=cfg.rnn, slow=cfg.rnn, **kw),
-            "TRN, 4 frames": lambda: m16.RelationClassifier(N_CLASSES, n_frames=4, hidden=2 * cfg.rnn, **kw)}
+builders = m16.classifier_builders(N_CLASSES, cfg)  # FS-LSTM (interpolated, real frames), LSTM, TRN
 models = {name: fnu.train.build_seeded(SEED, b) for name, b in builders.items()}
 t_train = time.perf_counter()
 hists = fnu.train.side_by_side({name: (lambda name=name: m16.train_classifier(
