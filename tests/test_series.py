@@ -124,6 +124,12 @@ CLAIMS: dict[str, dict[str, str]] = {
         'material conditioning matters (random-label ablation)': 'inconclusive',
         'per-part material beats whole-object material on multi-material objects': 'inconclusive',
     },
+    '25_beyond_the_survey': {
+        'frame-aligned sync features beat pooled ones and none (DeSync and onset AP)': 'inconclusive',
+        'flow matching beats DDPM with the same network and budget at 4, 8 and 25 steps': 'holds',
+        'one round of reflow improves 1- and 4-step quality': 'refuted',
+        'the guidance scale trades quality against diversity': 'refuted',
+    },
 }
 
 ROOT = repo_root()
