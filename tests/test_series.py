@@ -154,6 +154,12 @@ CLAIMS: dict[str, dict[str, str]] = {
         'zero-shot video-to-audio from the joint model beats unconditional sampling on alignment': 'refuted',
     },
     "24_benchmark": {},
+    '25_beyond_the_survey': {
+        'frame-aligned sync features beat pooled ones and none (DeSync and onset AP)': 'inconclusive',
+        'flow matching beats DDPM with the same network and budget at 4, 8 and 25 steps': 'holds',
+        'one round of reflow improves 1- and 4-step quality': 'refuted',
+        'the guidance scale trades quality against diversity': 'refuted',
+    },
 }
 
 ROOT = repo_root()
