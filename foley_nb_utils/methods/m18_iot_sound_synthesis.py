@@ -217,8 +217,8 @@ def stream(recogniser: nn.Module, detector: nn.Module, generator: nn.Module, fra
         frames: ``[N, T, S, S, 3]``; ``chunk``: real frames per chunk (1 … T).
 
     Returns:
-        ``{"mel": [N, n_mels, n_mel], "prob": [N, n_chunks, C] (class so far after each chunk),
-        "track": [N, T]}``.
+        A dict: ``"mel"`` ``[N, n_mels, n_mel]``, ``"prob"`` ``[N, n_chunks, C]`` (class so far after
+        each chunk), ``"track"`` ``[N, T]``.
 
     Notebook: 18_2020_iot_sound_synthesis
     """

@@ -610,7 +610,7 @@ def onset_ap(u: np.ndarray, times: Sequence) -> np.ndarray:
 
 
 def desync(u: np.ndarray, frames: np.ndarray, sync_judge) -> np.ndarray:
-    """Per clip |offset| (s) the sync judge predicts between the video and the generated log-mel
+    """Per clip ``|offset|`` (s) the sync judge predicts between the video and the generated log-mel
     (the DeSync metric with our Synchformer-lite): 0 = in sync.
 
     Notebook: 25_beyond_the_survey
@@ -635,7 +635,7 @@ def kl_per_clip(p_real: np.ndarray, p_gen: np.ndarray) -> np.ndarray:
 
 
 def diversity(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Per clip mean |difference| between two samples of the same clip (unit log-mel)."""
+    """Per clip mean ``|difference|`` between two samples of the same clip (unit log-mel)."""
     return np.abs(np.asarray(a) - np.asarray(b)).mean(axis=(1, 2))
 
 
@@ -643,9 +643,9 @@ def evaluate(u: np.ndarray, data: Data, judges: dict, real: dict | None = None) 
     """Per-clip metrics of generated unit log-mels ``[N, 64, F]`` for the clips of ``data``.
 
     Returns:
-        ``{"desync": [N] s, "onset_ap": [N] (NaN without hits), "kl": [N] nats, "fd": float,
-        "acc": [N] 1 if the judge names the clip's material}``; ``real``: the same for the real
-        mels (computed when None), from which the KL and FD are measured.
+        A dict: ``"desync"`` ``[N]`` s, ``"onset_ap"`` ``[N]`` (NaN without hits), ``"kl"`` ``[N]`` nats,
+        ``"fd"`` float, ``"acc"`` ``[N]`` (1 if the judge names the clip's material); ``real``: the
+        same for the real mels (computed when None), from which the KL and FD are measured.
 
     Notebook: 25_beyond_the_survey
     """
@@ -721,9 +721,9 @@ def generate(trained: Trained, video_batch, *, steps: int = 25, guidance: float 
         audio: also vocode with Griffin-Lim (slow: about 0.1 s per clip).
 
     Returns:
-        ``{"mel": float32 [N, 64, 126] in [-1, 1], "mel_db": [N, 64, 126] dB (the audio judge's
-        log-mel: pass it as ``logmel=`` to the judges), "audio": float32 [N, 32000] at 16 kHz
-        (when ``audio``), "sr": 16000}``.
+        A dict: ``"mel"`` float32 ``[N, 64, 126]`` in [-1, 1], ``"mel_db"`` ``[N, 64, 126]`` dB (the
+        audio judge's log-mel: pass it as ``logmel=`` to the judges), ``"audio"`` float32
+        ``[N, 32000]`` at 16 kHz (when ``audio``), ``"sr"`` 16000.
 
     Notebook: 25_beyond_the_survey
     """

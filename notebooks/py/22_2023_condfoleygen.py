@@ -323,9 +323,9 @@ plt.tight_layout()
 plt.show()
 listen = m22.griffin_lim(torch.stack([lms_c[j] for j in rows]), ctx.rng("listen"))
 for r, j in enumerate(rows):
-    fnu.display.players({f"condition ({MATS[cond.material[j]]})": (cond.audio[j], m22.SR),
+    display(fnu.display.players({f"condition ({MATS[cond.material[j]]})": (cond.audio[j], m22.SR),
                          f"target, true ({MATS[second.material[ti[j]]]})": (second.audio[ti[j]], m22.SR),
-                         "generated": (listen[r], m22.SR), "onset transfer": (ot_audio[j], m22.SR)})
+                         "generated": (listen[r], m22.SR), "onset transfer": (ot_audio[j], m22.SR)}))
 
 # %% [markdown]
 # ## Measuring timbre and timing
