@@ -100,6 +100,8 @@ def _notebook_files() -> list[tuple[papers.NotebookInfo, Path]]:
 def method_module(stem: str) -> str | None:
     """``"05_2016_visually_indicated_sounds"`` -> ``"foley_nb_utils.methods.m05_visually_indicated_sounds"``,
     or None when the notebook has no module of its own."""
+    if stem == "24_benchmark":  # the benchmark's code is a package module of its own, not a method
+        return "foley_nb_utils.benchmark"
     hits = sorted((ROOT / "foley_nb_utils" / "methods").glob(f"m{stem[:2]}_*.py"))
     return f"foley_nb_utils.methods.{hits[0].stem}" if hits else None
 

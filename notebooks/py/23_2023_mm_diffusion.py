@@ -425,6 +425,8 @@ for j in range(3):
 plt.tight_layout()
 plt.show()
 fnu.display.row(*(fnu.display.video_player(test_b.frames[j], FPS, v2a[j, 0].numpy(), SR) for j in range(2)))
+fnu.display.players({f"zero-shot V2A, clip {j}": (v2a[j, 0].numpy(), SR) for j in range(2)} |
+                    {f"real, clip {j}": (test_b.audio[j], SR) for j in range(2)})
 
 # %% [markdown]
 # ## Memorisation check
