@@ -166,6 +166,16 @@ def test_mel_features_and_griffin_lim():
         m15.griffin_lim(data.mel[:, :5], 5000)
 
 
+def test_griffin_lim_in_chunks_equals_the_whole_batch_at_once(monkeypatch):
+    mel = np.random.default_rng(0).random((19, N_MELS, 60)).astype(np.float32)  # 19: a last, short chunk
+    chunked = m15.griffin_lim(mel, 7000, n_iter=3, seed=4)
+    monkeypatch.setattr(m15, "_GL_CHUNK", 1000)
+    whole = m15.griffin_lim(mel, 7000, n_iter=3, seed=4)
+    assert np.array_equal(chunked, whole)
+    assert not np.array_equal(chunked, m15.griffin_lim(mel, 7000, n_iter=3, seed=5))  # the seed matters
+    assert m15.griffin_lim(mel[:0], 7000).shape == (0, 7000)
+
+
 def test_evaluate_scores_the_truth_best():
     data = _data(n=10, T=43)
     rng = np.random.default_rng(1)

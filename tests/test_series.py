@@ -140,7 +140,7 @@ CLAIMS: dict[str, dict[str, str]] = {
     '21_2021_foleygan': {
         "per-step temporal visual features make the GAN's sound more synchronous than the class-only GAN": 'holds',
         'per-step temporal features beat pooled visual features for synchrony': 'holds',
-        "the temporal features do not cost recognisability (a judge's class accuracy comparable)": 'holds',
+        "the temporal features do not cost recognisability (a judge's class accuracy comparable)": 'inconclusive',
     },
     '22_2023_condfoleygen': {
         'the material follows the condition clip': 'inconclusive',

@@ -661,8 +661,8 @@ SETTINGS = {
 def trained_models(profile: str = "quick", seed: int = 0, device="cpu", train=None) -> Models:
     """Train (or load from the checkpoint cache) everything the notebook trains, for (profile, seed).
 
-    Steps: the video hit detector on the training recordings' frames; the codebook on their
-    log-mels; then the two priors side by side (one core each), on condition / target windows
+    Steps: the video hit detector on the training recordings' frames and the codebook on their
+    log-mels, side by side (one core each); then the two priors, side by side, on condition / target windows
     drawn from the same recordings (:func:`train_prior`).
 
     Args:
@@ -692,12 +692,13 @@ def trained_models(profile: str = "quick", seed: int = 0, device="cpu", train=No
         torch.set_num_threads(cfg["threads"])
     try:
         times = [[e.time_s for e in evs if e.visible] for evs in train.events]
-        net, _ = train_onset_net(train.frames, times, steps=cfg["onset_steps"], seed=seed, name="m22_onset",
-                                 config=key, device=device)
-        t1 = time.perf_counter()
         u = to_unit(pool_bands(logmel(train.audio, None)))
-        cb, cb_hist = train_codebook(u, steps=cfg["codebook_steps"], seed=seed, n_codes=cfg["n_codes"],
-                                     name="m22_codebook", config=key, device=device)
+        first = side_by_side({  # independent of each other: the detector and the codebook at once
+            "detector": lambda: train_onset_net(train.frames, times, steps=cfg["onset_steps"], seed=seed,
+                                                name="m22_onset", config=key, device=device),
+            "codebook": lambda: train_codebook(u, steps=cfg["codebook_steps"], seed=seed, n_codes=cfg["n_codes"],
+                                               name="m22_codebook", config=key, device=device)})
+        (net, _), (cb, cb_hist) = first["detector"], first["codebook"]
         t2 = time.perf_counter()
         tf = token_features(*video_features(net, train.frames))
         tok = encode(cb, u)
@@ -712,7 +713,7 @@ def trained_models(profile: str = "quick", seed: int = 0, device="cpu", train=No
     finally:
         torch.set_num_threads(threads)
     return Models(net, cb, out["conditional"][0], out["video only"][0],
-                  {"seconds": {"video detector": t1 - t0, "codebook": t2 - t1, "priors": t3 - t2},
+                  {"seconds": {"video detector and codebook": t2 - t0, "priors": t3 - t2},
                    "history": {"codebook": cb_hist, "conditional": out["conditional"][1],
                                "video only": out["video only"][1]}})
 

@@ -104,14 +104,14 @@ t_start = time.perf_counter()
 # %% [markdown]
 # The settings of each profile. `quick` trains a visual module (notebook 16's frame CNN and a
 # 3-frame TRN; about 38,000 parameters) for 150 steps, and a small mel classifier as a judge. It
-# then trains three GANs for 300 steps of batch 32, each a generator (32 channels, about 48,000
+# then trains three GANs for 200 steps of batch 32, each a generator (32 channels, about 48,000
 # parameters) and a critic (about 21,000). The data are 400 two-second training clips of 32 × 32 pixels, and all scores are on
 # 300 test clips. `full` (one GPU) uses 4,000 clips of 64 × 64, 128 channels and 5,000 steps.
 
 # %%
 cfg = fnu.repro.pick(PROFILE,
                      quick=dict(n_train=400, n_test=300, size=32, vis_steps=150, vis_batch=16, vis_lr=3e-3,
-                                steps=300, batch=32, ch=32, z_dim=32, lr_g=1e-3, lr_d=2e-3, judge_steps=150, threads=1),
+                                steps=200, batch=32, ch=32, z_dim=32, lr_g=1e-3, lr_d=2e-3, judge_steps=150, threads=1),
                      full=dict(n_train=4000, n_test=1000, size=64, vis_steps=3000, vis_batch=64, vis_lr=1e-3,
                                steps=5000, batch=64, ch=128, z_dim=64, lr_g=2e-4, lr_d=4e-4, judge_steps=2000, threads=0))
 if cfg.threads:
@@ -272,7 +272,7 @@ fnu.display.show_source(m21.Discriminator.forward)
 # ## Training the three GANs
 #
 # The three GANs have the same layers, the same initial weights, the same batches and noise, and
-# the same 300 steps. Only the visual input differs: zeros, the pooled feature, or the per-step
+# the same 200 steps. Only the visual input differs: zeros, the pooled feature, or the per-step
 # features. The three train at the same time (one thread each).
 
 # %%
@@ -313,7 +313,9 @@ for r, k in enumerate(show):
             ax[r, c].axvline(t, color="tab:cyan", lw=0.8, ls="--")
 plt.tight_layout()
 plt.show()
-scored = {"real (mel → Griffin-Lim)": real} | {names[kind]: judged(m) for kind, m in mels.items()}
+# the three GANs' sounds judged side by side: one thread each, like the trainings
+scored = {"real (mel → Griffin-Lim)": real} | fnu.train.side_by_side(
+    {names[kind]: (lambda m=m: judged(m)) for kind, m in mels.items()})
 k = show[0]
 fnu.display.players({name: (s["wave"][k], SR) for name, s in scored.items()})
 
@@ -408,7 +410,7 @@ fnu.results.show()
 # a clearly higher in-time probability than the same sound 0.33 s late, its column cannot separate
 # the GANs. It was trained at 15 fps and 64 px and sees our 8 fps clips as repeated frames. Onset AP
 # needs no judge: the hit times are the world's own. Then the ceiling: the real row's onset AP is
-# what the onset reader gets from real sound through the same mel. Then the budget: 300 GAN
+# what the onset reader gets from real sound through the same mel. Then the budget: 200 GAN
 # steps is very little, and the three GANs share their weights' starting point, batches and noise,
 # so the differences come from the visual input alone. The cell below gives, for each claim that
 # did not hold, the likely reason.
@@ -421,12 +423,12 @@ why_not = {
         "while the sync judge, trained on 15 fps footage, cannot tell (see its check on real sound)",
     "per-step temporal features beat pooled visual features for synchrony":
         "if it does not hold, the pooled GAN may have learnt timing from its noise as well as the temporal one "
-        "from its features in 300 steps, or both may be as far from the hits as the class-only GAN; compare "
+        f"from its features in {cfg.steps} steps, or both may be as far from the hits as the class-only GAN; compare "
         "the three rows with the real one",
     "the temporal features do not cost recognisability (a judge's class accuracy comparable)":
         "if it does not hold, look at the sign and at the real row: a GAN whose sound follows the hits puts its "
         "energy where the real sound has it, which can make its class *easier* to name as well as harder; and "
-        "after 300 steps both GANs are far below the judge's accuracy on real mels",
+        f"after {cfg.steps} steps both GANs are far below the judge's accuracy on real mels",
 }
 _ = fnu.results.verdicts(why_not)
 
