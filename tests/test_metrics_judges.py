@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import torch
 
 from foley_nb_utils import metrics as M
 from foley_nb_utils.metrics import judges as J
@@ -147,6 +148,26 @@ def test_sync_judge_finds_offsets(sync_judge, clips):
     assert np.median(off) == pytest.approx(0.2, abs=0.07)  # sound late → positive offset
     with pytest.raises(ValueError, match="soundtracks"):
         j.desync(ev.frames[:3], ev.audio[:4], ev.fps, ev.sr)
+
+
+def test_sync_judge_video_embedding_is_what_it_correlates_with_the_sound(sync_judge, clips):
+    ev, _ = clips
+    emb = sync_judge.video_embedding(ev.frames[:4], ev.fps)
+    v, a = sync_judge.inputs(ev.frames[:4], ev.audio[:4], ev.fps, ev.sr)
+    m = sync_judge.model
+    with torch.no_grad():
+        ve = m.video(m.v_norm(v)).numpy()
+    assert emb.dtype == np.float32 and emb.shape == (4, m.video[-1].out_channels, v.shape[2])
+    np.testing.assert_allclose(emb, ve, rtol=1e-5, atol=1e-6)
+    assert not np.allclose(emb[0], emb[1])  # one sequence per video
+
+
+def test_judge_logmel_is_the_audio_judges_input(audio_judge, clips):
+    ev, _ = clips
+    s = audio_judge.spec
+    np.testing.assert_array_equal(J.judge_logmel(ev.audio[:3], ev.sr, s["sr"], s["n_samples"]).numpy(),
+                                  audio_judge.logmel(ev.audio[:3], ev.sr).numpy())
+    assert J.judge_logmel(ev.audio[:2, :100], ev.sr, s["sr"], s["n_samples"]).shape[0] == 2  # padded
 
 
 def test_image_and_video_judges(tiny, clips):

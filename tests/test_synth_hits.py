@@ -270,3 +270,18 @@ def test_bench_runs_on_a_tiny_world(capsys):
     for k in ("gen", "write", "mp4", "cache", "speedup"):
         assert rows[0][k] > 0 and rows[0]["cpu"][k] > 0
     assert "hits" in out and "gen/s" in out and "speedup" in out
+
+
+def test_the_worlds_pieces_are_public_for_the_notebooks_that_compose_them():
+    """Notebook 19 builds virtual objects from the hits world's textures, light and hit sounds."""
+    from foley_nb_utils.synth import hits as H
+
+    assert set(H.MATERIAL_SPECS) == set(H.MATERIALS)
+    r = np.random.default_rng(0)
+    tex = H.surface_texture(r, H.MATERIAL_SPECS["wood"], 24, 32, 64)
+    assert tex.shape == (24, 32, 3) and np.isfinite(tex).all()
+    gain, brightness, cast = H.lighting(r, 24, 32)
+    assert gain.shape == (24, 32, 3) and 0.7 < brightness < 1.2 and cast.shape == (3,)
+    assert H.backdrop(r, 24, 32, 64).shape == (24, 32, 3)
+    a = H.surface_texture(np.random.default_rng(1), H.MATERIAL_SPECS["tile"], 16, 16, 64)
+    assert np.array_equal(a, H.surface_texture(np.random.default_rng(1), H.MATERIAL_SPECS["tile"], 16, 16, 64))

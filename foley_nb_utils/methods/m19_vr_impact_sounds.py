@@ -46,9 +46,9 @@ ONSET_S = 0.01
 
 
 def _check_materials(materials: Sequence[str]) -> tuple[str, ...]:
-    bad = [m for m in materials if m not in H._M]
+    bad = [m for m in materials if m not in H.MATERIAL_SPECS]
     if bad:
-        raise ValueError(f"unknown material(s) {bad}; the hits world knows {sorted(H._M)}")
+        raise ValueError(f"unknown material(s) {bad}; the hits world knows {sorted(H.MATERIAL_SPECS)}")
     if len(set(materials)) < 2:
         raise ValueError(f"need at least two different materials, got {list(materials)}")
     return tuple(materials)
@@ -64,7 +64,7 @@ def impact_sound(r: np.random.Generator, material: str, sr: int = SR, n: int = N
 
     Notebook: 19_2021_vr_impact_sounds
     """
-    spec = H._M[material]
+    spec = H.MATERIAL_SPECS[material]
     f0 = r.uniform(*spec["f0"])
     ratios = np.asarray(spec["ratios"]) * (1 + r.normal(0, 0.02, len(spec["ratios"])))
     ratios[0] = 1.0
@@ -72,8 +72,8 @@ def impact_sound(r: np.random.Generator, material: str, sr: int = SR, n: int = N
     amp = (np.arange(1.0, len(ratios) + 1) ** (-float(spec["beta"]))) * r.uniform(0.7, 1.3, len(ratios))
     start = int(ONSET_S * sr)
     bank = C.modal_bank(f0 * ratios, tau, sr, n - start)
-    y = H._noise(r, n, sr, 20, 0.45 * sr) * np.float32(r.uniform(0.001, 0.003))
-    C.add_at(y, H._hit_sound(r, spec, bank, amp, float(r.uniform(0.5, 1.0)), sr, material), start)
+    y = C.band_noise_table(r, n, sr, 20, 0.45 * sr) * np.float32(r.uniform(0.001, 0.003))
+    C.add_at(y, H.hit_sound(r, spec, bank, amp, float(r.uniform(0.5, 1.0)), sr, material), start)
     return np.clip(y, -1, 1).astype(np.float32)
 
 
@@ -146,7 +146,7 @@ def texture(r: np.random.Generator, material: str, h: int, w: int) -> np.ndarray
 
     Notebook: 19_2021_vr_impact_sounds
     """
-    return np.clip(H._surface(r, H._M[material], h, w, 64), 0, 1).astype(np.float32)
+    return np.clip(H.surface_texture(r, H.MATERIAL_SPECS[material], h, w, 64), 0, 1).astype(np.float32)
 
 
 @dataclass
@@ -206,11 +206,11 @@ def draw_objects(n: int, seed: int, key: str, size: int = 48, materials: Sequenc
         part = np.zeros((S, S), np.int64)
         for c, s in zip(cuts, slant):
             part += (u > c + s * (v - 0.5)).astype(np.int64)
-        img = H._backdrop(r, S, S, 64)
+        img = H.backdrop(r, S, S, 64)
         for j in range(k):
             m = inside & (part == j)
             img[m] = texture(r, materials[mat[j]], S, S)[m]
-        light, _, _ = H._lighting(r, S, S)
+        light, _, _ = H.lighting(r, S, S)
         imgs[i] = C.to_uint8(np.clip(img * light, 0, 1))
         pm[i][inside] = part[inside]
         mats[i, :k] = mat
@@ -229,7 +229,7 @@ def texture_patches(n: int, seed: int, key: str, materials: Sequence[str] = MATE
     labels = r.permutation(np.arange(n) % len(materials)).astype(np.int64)
     out = np.zeros((n, PATCH, PATCH, 3), np.uint8)
     for i, k in enumerate(labels):
-        img = texture(r, materials[k], 48, 48) * H._lighting(r, 48, 48)[0]
+        img = texture(r, materials[k], 48, 48) * H.lighting(r, 48, 48)[0]
         y, x = r.integers(0, 48 - PATCH + 1, 2)
         out[i] = C.to_uint8(np.clip(img[y:y + PATCH, x:x + PATCH], 0, 1))
     return out, labels

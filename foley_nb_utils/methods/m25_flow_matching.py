@@ -81,7 +81,7 @@ def mel_db(audio, sr: int = MEL["sr"]) -> torch.Tensor:
     """
     if int(sr) != MEL["sr"]:
         raise ValueError(f"audio must be at {MEL['sr']} Hz, got sr={sr}")
-    return _judges._audio_in(audio, int(sr), MEL["sr"], int(round(CLIP_S * MEL["sr"])))
+    return _judges.judge_logmel(audio, int(sr), MEL["sr"], int(round(CLIP_S * MEL["sr"])))
 
 
 def mel_unit(audio, sr: int = MEL["sr"]) -> np.ndarray:
@@ -175,12 +175,8 @@ def condition_features(frames: np.ndarray, judges: dict) -> tuple[np.ndarray, np
     n, T = f.shape[:2]
     idx = np.arange(SEM_EVERY // 2, T, SEM_EVERY)
     sem = judges["image"].embed(f[:, idx].reshape(-1, *f.shape[2:])).reshape(n, len(idx), -1).mean(1)
-    sj = judges["sync"]
-    v = sj._video_features(f, FPS)                                         # [N, 256, T] motion
-    m = sj.model.cpu()
-    sync = torch.cat([m.video(m.v_norm(v[i:i + 256])) for i in range(0, n, 256)])
-    sj.model.to(sj.device)
-    return sem.astype(np.float32), sync.numpy().astype(np.float32)
+    sync = judges["sync"].video_embedding(f, FPS)                          # [N, 32, T]
+    return sem.astype(np.float32), sync.astype(np.float32)
 
 
 @dataclass

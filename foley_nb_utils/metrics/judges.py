@@ -55,8 +55,8 @@ from ..train import build_seeded
 from .features import as_batch, log_mel_batch, single_thread
 
 __all__ = ["AudioJudge", "AudioNet", "ImageJudge", "ImageNet", "Judge", "SyncJudge", "SyncNet", "VideoJudge",
-           "VideoNet", "audio_judge", "image_judge", "judge_data", "judge_panel", "sync_judge", "video_judge",
-           "SYNC_WORLDS", "WORLD_HEADS"]
+           "VideoNet", "audio_judge", "image_judge", "judge_data", "judge_logmel", "judge_panel", "sync_judge",
+           "video_judge", "SYNC_WORLDS", "WORLD_HEADS"]
 
 #: Judge version: bump when a judge's data, inputs or training change (part of the cache key).
 JUDGE_VERSION = 1
@@ -251,8 +251,13 @@ def _fit_length(x: np.ndarray, n: int) -> np.ndarray:
     return np.pad(x, ((0, 0), (0, n - x.shape[1])))
 
 
-def _audio_in(audio, sr: int, judge_sr: int, n_samples: int) -> torch.Tensor:
-    """Waveforms → log-mel ``[N, 64, frames]`` at the judge's rate and clip length."""
+def judge_logmel(audio, sr: int, judge_sr: int, n_samples: int) -> torch.Tensor:
+    """The audio judges' input: waveforms ``[N, n]`` at ``sr`` Hz → log-mel in dB ``[N, 64, frames]``,
+    resampled to ``judge_sr`` Hz and cut or zero-padded to ``n_samples`` samples first
+    (:meth:`AudioJudge.logmel` with a judge's own settings).
+
+    Notebooks: 04_evaluation, 25_beyond_the_survey (its generator's target representation)
+    """
     from ..audio import resample
 
     x = as_batch(audio)
@@ -328,7 +333,7 @@ def _sync_video_in(frames, fps: float, judge_fps: float, n_frames: int) -> torch
 def _sync_audio_in(audio, sr: int, judge_sr: int, n_samples: int, n_frames: int,
                    logmel: torch.Tensor | None = None) -> torch.Tensor:
     """Per-video-frame audio features ``[N, 32, T]``: 16 band energies (mean, dB) and onset flux (max)."""
-    S = _audio_in(audio, sr, judge_sr, n_samples) if logmel is None else logmel  # [N, 64, F]
+    S = judge_logmel(audio, sr, judge_sr, n_samples) if logmel is None else logmel  # [N, 64, F]
     S = S.view(S.shape[0], 16, _N_MELS // 16, -1).mean(dim=2)  # [N, 16, F]
     flux = F.relu(torch.diff(S, dim=2, prepend=S[:, :, :1]))
     return torch.cat([F.adaptive_avg_pool1d(S, n_frames), F.adaptive_max_pool1d(flux, n_frames)], dim=1)
@@ -420,7 +425,7 @@ class AudioJudge(Judge):
     def logmel(self, audio, sr: int) -> torch.Tensor:
         """The judge's input: log-mel ``[N, 64, frames]`` in dB (audio resampled to the judge's
         rate, cut or zero-padded to its clip length). Compute it once to score many ways."""
-        return _audio_in(audio, int(sr), self.spec["sr"], self.spec["n_samples"])
+        return judge_logmel(audio, int(sr), self.spec["sr"], self.spec["n_samples"])
 
     def predict(self, audio, sr: int) -> dict[str, np.ndarray]:
         """Class probabilities per head.
@@ -520,6 +525,20 @@ class SyncJudge(Judge):
             self._video_memo = (key, _sync_video_in(f, float(fps), self.spec["fps"], self.spec["n_frames"]))
         return self._video_memo[1]
 
+    @torch.no_grad()
+    def video_embedding(self, frames, fps: float) -> np.ndarray:
+        """The video branch's output, float32 ``[N, dim, T]`` at the judge's frame rate: what the
+        judge correlates with the soundtrack, usable as a per-frame synchrony feature.
+
+        Args:
+            frames: uint8 ``[N, T, H, W, 3]`` videos.
+            fps: their frame rate (resampled to the judge's).
+
+        Notebook: 25_beyond_the_survey (the frame-aligned condition of its generator)
+        """
+        m = self.model
+        return self._run(lambda v: m.video(m.v_norm(v)), self._video_features(frames, fps)).numpy()
+
     def inputs(self, frames, audio, fps: float, sr: int, logmel: torch.Tensor | None = None
                ) -> tuple[torch.Tensor, torch.Tensor]:
         """Video ``[N, 256, T]`` and audio ``[N, 32, T]`` features at the judge's frame rate
@@ -617,7 +636,7 @@ def _logmel_of(batch, spec: dict) -> torch.Tensor:
         if hit is None or hit[0] is not batch:
             if len(_LOGMEL) > 4:
                 _LOGMEL.clear()
-            hit = (batch, _audio_in(batch.audio, batch.sr, spec["sr"], spec["n_samples"]))
+            hit = (batch, judge_logmel(batch.audio, batch.sr, spec["sr"], spec["n_samples"]))
             _LOGMEL[id(batch)] = hit
         return hit[1]
 

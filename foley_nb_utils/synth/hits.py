@@ -58,7 +58,7 @@ DEFAULTS: dict[str, dict[str, Any]] = {
 # Sound: modal f0 range (Hz), mode ratios, tau0 range (s), decay exponent alpha (tau_k =
 # tau0 (f_k/f0)^-alpha), amplitude slope beta, hit gain; noise burst (gain, band Hz, tau s,
 # crackles); scratch (gain, band Hz, roughness); reaction probabilities.
-_M: dict[str, dict[str, Any]] = {
+MATERIAL_SPECS: dict[str, dict[str, Any]] = {
     "wood": dict(c1=(.52, .34, .19), c2=(.70, .50, .30), contrast=.35, band=(2, 7), angle=90, spread=8,
                  speckle=(.03, 1), gloss=0, pattern="grain",
                  f0=(280, 650), ratios=(1, 2.62, 4.3, 6.1), tau=(.04, .08), alpha=.6, beta=.9, gain=.45,
@@ -155,7 +155,7 @@ _FOAM = np.array([230, 240, 250], np.float32)
 def _plan_events(r: np.random.Generator, cfg: dict[str, Any], mat: str) -> tuple[list[dict], str, str]:
     """Times, actions, positions and strengths of one clip's stick events (world px)."""
     D, S, fps = cfg["duration_s"], cfg["size"], cfg["fps"]
-    spec = _M[mat]
+    spec = MATERIAL_SPECS[mat]
     dominant = "scratch" if r.random() < cfg["scratch_prob"] else "hit"
     names, probs = zip(*spec["reactions"].items())
     cum = np.cumsum(probs)
@@ -224,8 +224,14 @@ def _surface_colours(r: np.random.Generator, spec: dict) -> tuple[np.ndarray, np
     return c1.astype(np.float32), c2.astype(np.float32)
 
 
-def _surface(r: np.random.Generator, spec: dict, h: int, w: int, S: int) -> np.ndarray:
-    """float32 [h, w, 3] texture of one material (before lighting)."""
+def surface_texture(r: np.random.Generator, spec: dict, h: int, w: int, S: int) -> np.ndarray:
+    """One material's surface texture, float32 ``[h, w, 3]`` in [0, 1] before lighting.
+
+    ``spec`` is the material's entry of :data:`MATERIAL_SPECS`; ``S`` the frame size (px) the
+    texture's scales are set for (64 in the world). Draws from ``r``.
+
+    Notebooks: 03_datasets (the world), 19_2021_vr_impact_sounds (textures of virtual objects)
+    """
     c1, c2 = _surface_colours(r, spec)
     scale = r.uniform(0.8, 1.25)  # within-class size variation
     band = (spec["band"][0] * scale * w / S, spec["band"][1] * scale * w / S)
@@ -267,9 +273,12 @@ def _surface(r: np.random.Generator, spec: dict, h: int, w: int, S: int) -> np.n
     return img
 
 
-def _backdrop(r: np.random.Generator, h: int, w: int, S: int) -> np.ndarray:
-    """A muted wall behind the surface, float32 [h, w, 3]: a vertical light falloff and faint
-    vertical panels."""
+def backdrop(r: np.random.Generator, h: int, w: int, S: int) -> np.ndarray:
+    """A muted wall behind the surface, float32 ``[h, w, 3]`` in [0, 1]: a vertical light falloff
+    and faint vertical panels (``S``: the frame size in px the panels are scaled for).
+
+    Notebooks: 03_datasets, 19_2021_vr_impact_sounds
+    """
     c = (r.uniform(0.25, 0.7) * (1 + r.normal(0, 0.12, 3))).astype(np.float32)
     grad = np.linspace(1.1, 0.85, h, dtype=np.float32)[:, None, None]
     x = np.arange(w, dtype=np.float32)
@@ -277,9 +286,12 @@ def _backdrop(r: np.random.Generator, h: int, w: int, S: int) -> np.ndarray:
     return np.clip(c * grad * panels[None, :, None], 0, 1)
 
 
-def _lighting(r: np.random.Generator, h: int, w: int) -> tuple[np.ndarray, float, np.ndarray]:
-    """Per-clip light: gain map [h, w, 3] (brightness × directional gradient × colour cast),
-    the brightness and the colour cast."""
+def lighting(r: np.random.Generator, h: int, w: int) -> tuple[np.ndarray, float, np.ndarray]:
+    """Per-clip light: ``(gain map float32 [h, w, 3], brightness, colour cast [3])``; the gain map
+    is brightness × a directional gradient × the colour cast, to multiply a texture with.
+
+    Notebooks: 03_datasets, 19_2021_vr_impact_sounds
+    """
     g = r.uniform(0.75, 1.15)
     th = r.uniform(0, 2 * np.pi)
     gam = r.uniform(0.0, 0.3)
@@ -329,14 +341,14 @@ def _render(r: np.random.Generator, cfg: dict[str, Any], mat: str, ev: list[dict
             out: np.ndarray) -> dict[str, np.ndarray]:
     """Draw one clip into ``out`` (uint8 [T, S, S, 3]); return its geometric truth."""
     T, S, fps = out.shape[0], cfg["size"], cfg["fps"]
-    spec = _M[mat]
+    spec = MATERIAL_SPECS[mat]
     P = max(1, S // 32) if cfg["camera_jitter"] else 0    # camera shake margin
     M = max(2, S // 16)                                     # object shift margin
     hp, wp = S + 2 * P, S + 2 * P
     horizon = int(r.uniform(0.12, 0.3) * S)
-    light, gain, cast = _lighting(r, hp, wp + 2 * M)
-    back = C.to_uint8(_backdrop(r, hp, wp, S) * light[:, :wp])
-    surf = C.to_uint8(_surface(r, spec, hp, wp + 2 * M, S) * light)
+    light, gain, cast = lighting(r, hp, wp + 2 * M)
+    back = C.to_uint8(backdrop(r, hp, wp, S) * light[:, :wp])
+    surf = C.to_uint8(surface_texture(r, spec, hp, wp + 2 * M, S) * light)
     times = np.arange(T) / fps
     # camera: a small random walk, integer px
     if P:
@@ -415,9 +427,16 @@ def _render(r: np.random.Generator, cfg: dict[str, Any], mat: str, ev: list[dict
 
 
 # --------------------------------------------------------------------------- sounds
-def _hit_sound(r: np.random.Generator, spec: dict, bank: np.ndarray, base_amp: np.ndarray, strength: float,
+def hit_sound(r: np.random.Generator, spec: dict, bank: np.ndarray, base_amp: np.ndarray, strength: float,
                sr: int, mat: str) -> np.ndarray:
-    """One hit: modal ring + contact click + material noise burst (+ bubbles for water)."""
+    """One hit's sound, float32 ``[samples]`` at ``sr`` Hz: modal ring + contact click + material
+    noise burst (+ bubbles for water).
+
+    ``spec``: the material's entry of :data:`MATERIAL_SPECS`; ``bank``/``base_amp``: the clip's
+    mode frequencies (Hz) and amplitudes; ``strength`` in (0, 1]; ``mat``: the material's name.
+
+    Notebooks: 03_datasets, 19_2021_vr_impact_sounds
+    """
     loud = spec["gain"] * (0.3 + 0.7 * strength)
     k = np.arange(len(base_amp))
     amp = base_amp * np.exp(-k * (1 - strength) * 0.35)   # soft hits excite fewer high modes
@@ -525,7 +544,7 @@ def _distractor_sound(r: np.random.Generator, kind: str, strength: float, sr: in
 def _sound(r: np.random.Generator, cfg: dict[str, Any], mat: str, ev: list[dict], dis: dict | None,
            out: np.ndarray, track: np.ndarray | None = None) -> None:
     sr, n = cfg["sr"], out.shape[0]
-    spec = _M[mat]
+    spec = MATERIAL_SPECS[mat]
     f0 = r.uniform(*spec["f0"])
     ratios = np.asarray(spec["ratios"]) * (1 + r.normal(0, 0.02, len(spec["ratios"])))
     ratios[0] = 1.0
@@ -539,7 +558,7 @@ def _sound(r: np.random.Generator, cfg: dict[str, Any], mat: str, ev: list[dict]
     for e in ev:
         start = int(round(e["t"] * sr))
         if e["action"] == "hit":
-            C.add_at(y, _hit_sound(r, spec, bank, base_amp, e["strength"], sr, mat), start)
+            C.add_at(y, hit_sound(r, spec, bank, base_amp, e["strength"], sr, mat), start)
         else:
             C.add_at(y, _scratch_sound(r, spec, e["end"] - e["t"], e["strength"], sr, mat), start)
     if dis is not None:
@@ -718,5 +737,6 @@ def write_layout(batch: SceneBatch, root) -> Path:
     return C.write_batch_layout(sys.modules[__name__], batch, root)
 
 
-__all__ = ["ACTIONS", "CLASSES", "DEFAULTS", "DISTRACTORS", "MATERIALS", "OFFSCREEN_KINDS", "REACTIONS", "generate", "times_lines",
+__all__ = ["ACTIONS", "CLASSES", "DEFAULTS", "DISTRACTORS", "MATERIALS", "MATERIAL_SPECS", "OFFSCREEN_KINDS", "REACTIONS",
+           "backdrop", "generate", "hit_sound", "lighting", "surface_texture", "times_lines",
            "write_layout"]
