@@ -662,8 +662,8 @@ def trained_models(profile: str = "quick", seed: int = 0, device="cpu", train=No
     """Train (or load from the checkpoint cache) everything the notebook trains, for (profile, seed).
 
     Steps: the video hit detector on the training recordings' frames and the codebook on their
-    log-mels, side by side (one core each); then the two priors, side by side, on condition / target windows
-    drawn from the same recordings (:func:`train_prior`).
+    log-mels, side by side (one core each); then the two priors, side by side, on condition /
+    target windows drawn from the same recordings (:func:`train_prior`).
 
     Args:
         profile: ``"quick"`` or ``"full"`` (:data:`SETTINGS`).

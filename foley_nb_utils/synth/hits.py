@@ -428,7 +428,7 @@ def _render(r: np.random.Generator, cfg: dict[str, Any], mat: str, ev: list[dict
 
 # --------------------------------------------------------------------------- sounds
 def hit_sound(r: np.random.Generator, spec: dict, bank: np.ndarray, base_amp: np.ndarray, strength: float,
-               sr: int, mat: str) -> np.ndarray:
+              sr: int, mat: str) -> np.ndarray:
     """One hit's sound, float32 ``[samples]`` at ``sr`` Hz: modal ring + contact click + material
     noise burst (+ bubbles for water).
 
